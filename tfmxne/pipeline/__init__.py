@@ -1,0 +1,1 @@
+"""Stage functions called by the Snakemake rule scripts (no Snakemake inside)."""
