@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 DEMO_ROOT ?= demo_data/bids
 
-.PHONY: install demo demo-data test test-fast lint bench clean
+.PHONY: install demo demo-data test test-fast test-slurm lint bench clean
 
 install: $(STAMP)
 
@@ -22,7 +22,7 @@ demo-data: install
 	$(BIN)/python -m tfmxne.pipeline.demo --bids-root $(DEMO_ROOT)
 
 demo: demo-data
-	$(BIN)/snakemake --cores $(CORES) --configfile config.yaml --rerun-incomplete
+	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config.yaml
 	@echo
 	@echo "Reports: $$(ls $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*/*_report.html $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*_report.html 2>/dev/null | head -n 4)"
 	@echo "Study summary: $(DEMO_ROOT)/derivatives/tfmxne/study_summary.html"
@@ -30,10 +30,18 @@ demo: demo-data
 test: install
 	$(BIN)/python -m pytest -q tests
 
+# A one-node SLURM cluster on 127.0.0.1 (root, Debian: installs munge and Slurm if missing),
+# the demo study through workflow/profiles/slurm, compared with a local run; daemons stopped after.
+SLURM_STATE ?= /tmp/tfmxne-slurm
+test-slurm: install
+	tests/slurm/cluster.sh start $(SLURM_STATE)
+	SLURM_CONF=$(SLURM_STATE)/slurm.conf timeout -s INT 3000 $(BIN)/python -m pytest -q -rs tests/slurm; \
+	  status=$$?; tests/slurm/cluster.sh stop $(SLURM_STATE); exit $$status
+
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
-lint: install
+lint: demo-data
 	$(BIN)/snakemake --lint --configfile config.yaml
 
 bench: install

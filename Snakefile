@@ -1,0 +1,25 @@
+# TF-MxNE workflow: a BIDS M/EEG study in, sparse time-frequency source estimates and
+# reports out. Configuration: config.yaml (schema: workflow/schemas/config.schema.yaml).
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/covariance.smk"
+include: "workflow/rules/forward.smk"
+include: "workflow/rules/prior.smk"
+include: "workflow/rules/solve.smk"
+include: "workflow/rules/report.smk"
+
+
+# Cheap study-level bookkeeping runs on the submitting host, not as cluster jobs.
+localrules:
+    all,
+    study_summary,
+    dataset_description,
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

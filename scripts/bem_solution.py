@@ -1,0 +1,13 @@
+"""Rule bem_solution: BEM model and its solution."""
+import mne
+
+from tfmxne.pipeline import forward, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    bem = forward.bem_solution(
+        snakemake.wildcards.fs_subject, snakemake.params.subjects_dir,
+        snakemake.params.conductivity, snakemake.params.ico,
+    )
+    with io.atomic_path(snakemake.output[0]) as tmp:
+        mne.write_bem_solution(tmp, bem, overwrite=True, verbose="error")

@@ -1,0 +1,14 @@
+"""Rule dspm_prior: dSPM estimate on the solve window."""
+import mne
+
+from tfmxne.pipeline import io, prior
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    p = snakemake.params
+    evoked = prior.crop_for_solve(mne.read_evokeds(snakemake.input.evoked, verbose="error")[0], p.tmin, p.tmax)
+    stc = prior.dspm(
+        evoked, mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
+        mne.read_cov(snakemake.input.cov, verbose="error"), loose=p.loose, depth=p.depth, snr=p.snr,
+    )
+    io.save_stc(stc, snakemake.output.lh)

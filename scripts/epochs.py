@@ -1,0 +1,20 @@
+"""Rule epochs: every run of a recording filtered, epoched and concatenated."""
+import pandas as pd
+
+from tfmxne.pipeline import bids_io, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    labels = snakemake.params.labels
+    prep = snakemake.params.preprocessing
+    epochs = bids_io.make_epochs(
+        snakemake.input.raws, labels,
+        ch_types=prep["ch_types"], l_freq=prep["l_freq"], h_freq=prep["h_freq"],
+        tmin=prep["tmin"], tmax=prep["tmax"], baseline=prep["baseline"],
+        reject=prep["reject"], decim=prep["decim"],
+    )
+    io.save_fif(epochs, snakemake.output.epochs)
+    io.write_tsv(snakemake.output.conditions, pd.DataFrame({
+        "label": list(labels), "trial_type": list(labels.values()),
+        "n_epochs": [len(epochs[label]) for label in labels],
+    }))

@@ -1,0 +1,13 @@
+"""Rule forward: gain matrix from the raw file's sensors, transform, source space, BEM."""
+import mne
+
+from tfmxne.pipeline import forward, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    info = mne.io.read_info(snakemake.input.info, verbose="error")
+    fwd = forward.make_forward(
+        info, snakemake.input.trans, snakemake.input.src, snakemake.input.bem,
+        mindist=snakemake.params.mindist,
+    )
+    io.write_forward(fwd, snakemake.output[0])

@@ -1,0 +1,7 @@
+"""Rule forward_precomputed: a precomputed forward, checked and copied in."""
+from tfmxne.pipeline import forward, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    fwd = forward.read_precomputed(snakemake.input.fwd, snakemake.wildcards.subject)
+    io.write_forward(fwd, snakemake.output[0])

@@ -1,0 +1,12 @@
+"""Rule measurement_info: the raw file's info (sensor geometry for the forward model)."""
+import mne
+
+from tfmxne.pipeline import bids_io, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    info = bids_io.measurement_info(
+        snakemake.input.raw, snakemake.params.ch_types
+    )
+    with io.atomic_path(snakemake.output[0]) as tmp:
+        mne.io.write_info(tmp, info)

@@ -1,0 +1,17 @@
+"""Rule noise_cov: noise covariance from the baseline or the empty-room recording."""
+import mne
+
+from tfmxne.pipeline import covariance, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    opts = snakemake.params.noise_cov
+    epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
+    if opts["source"] == "empty_room":
+        cov = covariance.empty_room_covariance(
+            snakemake.input.empty_room, epochs.info,
+            l_freq=snakemake.params.l_freq, h_freq=snakemake.params.h_freq, method=opts["method"],
+        )
+    else:
+        cov = covariance.baseline_covariance(epochs, tmax=opts["tmax"], method=opts["method"])
+    io.write_cov(cov, snakemake.output[0])

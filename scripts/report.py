@@ -1,0 +1,34 @@
+"""Rule report: the recording's HTML report and its figures as PNG files."""
+import json
+from pathlib import Path
+
+import mne
+import pandas as pd
+
+from tfmxne.pipeline import io, report
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    inp = snakemake.input
+    labels = pd.read_csv(inp.conditions, sep="\t", dtype=str).set_index("label")["trial_type"]
+    truth = pd.read_csv(inp.truth[0], sep="\t") if inp.truth else None
+    conditions = []
+    for evoked, residual, stc, sources, conv in zip(inp.evoked, inp.residual, inp.stc, inp.sources, inp.convergence):
+        label = Path(sources).name.split("_desc-")[1].split("_")[0]
+        conditions.append({
+            "trial_type": labels[label], "label": label,
+            "evoked": mne.read_evokeds(evoked, verbose="error")[0],
+            "residual": mne.read_evokeds(residual, verbose="error")[0],
+            "stc": mne.read_source_estimate(stc),
+            "sources": pd.read_csv(sources, sep="\t", na_values="n/a"),
+            "record": json.loads(Path(conv).read_text(encoding="utf-8")),
+            "truth": truth,
+        })
+    with io.atomic_path(snakemake.output.figures) as figures_dir:
+        figures_dir.mkdir()
+        rep = report.build_report(
+            snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
+            snakemake.params.config, figures_dir, snakemake.params.max_tf_maps,
+        )
+    with io.atomic_path(snakemake.output.html) as tmp:
+        rep.save(tmp, open_browser=False, overwrite=True, verbose="error")

@@ -1,0 +1,20 @@
+"""Rule solve: TF-MxNE on one condition, with residual and convergence record."""
+import mne
+
+from tfmxne.pipeline import io, prior, solve
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    p = snakemake.params
+    evoked = prior.crop_for_solve(mne.read_evokeds(snakemake.input.evoked, verbose="error")[0], p.tmin, p.tmax)
+    weights = mne.read_source_estimate(snakemake.input.prior) if "prior" in snakemake.input.keys() else None
+    weights_min, note = prior.effective_weights_min(weights, p.weights_min, p.weights_min_fallback)
+    stc, residual, record = solve.solve_tfmxne(
+        evoked, mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
+        mne.read_cov(snakemake.input.cov, verbose="error"),
+        weights=weights, weights_min=weights_min, **p.solver,
+    )
+    record.update(params=p.solver, weights_min_used=weights_min, weights_note=note)
+    io.save_stc(stc, snakemake.output.lh)
+    io.save_fif(residual, snakemake.output.residual)
+    io.write_json(snakemake.output.convergence, record)

@@ -1,0 +1,17 @@
+"""Rule sources_table: one row per active source (where, when, how strong)."""
+import json
+
+import mne
+
+from tfmxne.pipeline import io, sources
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    with open(snakemake.input.convergence, encoding="utf-8") as f:
+        record = json.load(f)
+    table = sources.sources_table(
+        mne.read_source_estimate(snakemake.input.lh),
+        mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
+        record, snakemake.params.trial_type,
+    )
+    io.write_tsv(snakemake.output[0], table)

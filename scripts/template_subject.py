@@ -1,0 +1,6 @@
+"""Rule template_subject: the fsaverage5 template head (no download)."""
+from tfmxne.pipeline import forward
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    forward.write_template(snakemake.output.subject_dir, snakemake.output.trans)

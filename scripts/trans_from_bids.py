@@ -1,0 +1,12 @@
+"""Rule trans_from_bids: head->MRI transform from the T1w landmarks."""
+import mne
+
+from tfmxne.pipeline import forward, io
+from tfmxne.pipeline.logs import logging_to
+
+with logging_to(snakemake.log[0]):
+    trans = forward.trans_from_bids(
+        snakemake.input.raw, snakemake.params.fs_subject, snakemake.params.subjects_dir,
+    )
+    with io.atomic_path(snakemake.output[0]) as tmp:
+        mne.write_trans(tmp, trans, overwrite=True)

@@ -1,0 +1,99 @@
+"""Shared fixtures: a tiny simulated BIDS dataset, the demo dataset and its workflow run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+SAMPLE_DIR = REPO.parent / "shared" / "data" / "sample"
+
+#: Trial types with characters that are not allowed in BIDS labels.
+TINY_TRIAL_TYPES = ("auditory/left", "Left visual")
+
+
+def _tiny_raw(seed, n_seconds=24.0, sfreq=200.0):
+    """EEG on a 10-20 montage and 4 magnetometers: noise, slow drift and an evoked bump per event."""
+    rng = np.random.default_rng(seed)
+    montage = mne.channels.make_standard_montage("colin27_1020")
+    ch_names = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
+                "P7", "P3", "Pz", "P4", "P8", "O1", "O2"]
+    mags = ["MEG0111", "MEG0121", "MEG0131", "MEG0141"]
+    info = mne.create_info(ch_names + mags, sfreq, ["eeg"] * len(ch_names) + ["mag"] * len(mags))
+    n = int(n_seconds * sfreq)
+    times = np.arange(n) / sfreq
+    scale = np.array([1e-6] * len(ch_names) + [1e-13] * len(mags))[:, None]
+    data = scale * (2 * rng.standard_normal((len(info.ch_names), n)) + 20 * np.sin(2 * np.pi * 0.1 * times))
+    onsets = np.arange(1.0, n_seconds - 1.0, 1.0)
+    pattern = scale[:, 0] * rng.standard_normal(len(info.ch_names))
+    for k, onset in enumerate(onsets):
+        i0 = int(onset * sfreq) + int(0.08 * sfreq)
+        bump = np.hanning(int(0.1 * sfreq))
+        data[:, i0 : i0 + len(bump)] += 5 * (1 + k % 2) * pattern[:, None] * bump
+    raw = mne.io.RawArray(data, info, verbose="error")
+    raw.set_montage(montage, verbose="error")
+    raw.set_meas_date(1_600_000_000 + seed)
+    descriptions = [TINY_TRIAL_TYPES[k % 2] for k in range(len(onsets))]
+    raw.set_annotations(mne.Annotations(onsets, 0.0, descriptions))
+    return raw
+
+
+def write_tiny_bids(root, subjects=("01",), runs=("01", "02"), sessions=(None,)):
+    """A tiny BIDS dataset: 19 EEG + 4 magnetometers, datatype meg (task 'tiny', 2 runs, bad channel 'T8' in channels.tsv)."""
+    from mne_bids import BIDSPath, mark_channels, write_raw_bids
+
+    event_id = {t: k + 1 for k, t in enumerate(TINY_TRIAL_TYPES)}
+    for i, subject in enumerate(subjects):
+        for session in sessions:
+            for j, run in enumerate(runs):
+                bp = BIDSPath(subject=subject, session=session, task="tiny", run=run, datatype="meg",
+                              root=root)
+                write_raw_bids(_tiny_raw(seed=10 * i + j), bp, format="FIF", allow_preload=True,
+                               event_id=event_id, overwrite=True, verbose="error")
+                mark_channels(bp, ch_names=["T8"], status="bad", descriptions=["noisy"], verbose="error")
+    return Path(root)
+
+
+@pytest.fixture(scope="session")
+def tiny_bids(tmp_path_factory):
+    """Path of the tiny EEG BIDS dataset (built once per session; do not modify)."""
+    return write_tiny_bids(tmp_path_factory.mktemp("tiny") / "bids")
+
+
+def run_snakemake(*args, workdir, check=True, timeout=900):
+    """Run the workflow of this repository in ``workdir``; returns the CompletedProcess."""
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
+    env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo dataset and one full workflow run on it (once per session).
+
+    Returns a dict with ``workdir``, ``bids_root``, ``deriv`` (Paths), ``configfile``
+    and ``wall_s`` (wall time of the workflow run).
+    """
+    from tfmxne.pipeline.demo import make_demo_dataset
+
+    workdir = tmp_path_factory.mktemp("demo_run")
+    bids_root = workdir / "bids"
+    make_demo_dataset(bids_root, n_subjects=2, seed=0)
+    configfile = workdir / "config.yaml"
+    # bem_ico 3 as in the repository's config.yaml (the demo settings)
+    configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\n")
+    start = time.perf_counter()
+    run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
+    return {"workdir": workdir, "bids_root": bids_root, "configfile": configfile,
+            "deriv": bids_root / "derivatives" / "tfmxne", "wall_s": time.perf_counter() - start}

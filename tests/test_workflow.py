@@ -1,0 +1,119 @@
+"""End to end on the demo dataset (one run per session), then caching checks by dry runs."""
+import re
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm"]
+FORWARD_RULES = {"measurement_info", "template_subject", "source_space", "bem_solution", "forward"}
+
+
+def planned_jobs(demo_run, **changes):
+    """Rules a dry run would execute after ``changes`` (nested dict) to the run's config."""
+    config = yaml.safe_load(demo_run["configfile"].read_text())
+    for section, values in changes.items():
+        config.setdefault(section, {}).update(values)
+    changed = demo_run["workdir"] / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    proc = run_snakemake("-n", "--configfile", str(changed), workdir=demo_run["workdir"])
+    return parse_job_stats(proc.stdout)
+
+
+def parse_job_stats(stdout):
+    """{rule: count} from the 'Job stats' table of a dry run ({} if nothing to do)."""
+    if "Nothing to be done" in stdout:
+        return {}
+    table = stdout.split("Job stats:", 1)[1]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+def test_outputs_are_bids_derivatives(demo_run):
+    deriv = demo_run["deriv"]
+    assert (deriv / "dataset_description.json").is_file()
+    assert (deriv / "study_summary.html").is_file() and (deriv / "study_summary.tsv").is_file()
+    subjects = sorted(p.name for p in deriv.glob("sub-*"))
+    assert len(subjects) == 2
+    for sub in subjects:
+        files = {p.name for p in (deriv / sub / "meg").iterdir()}
+        assert f"{sub}_task-demo_cov.fif" in files and f"{sub}_task-demo_fwd.fif" in files
+        assert f"{sub}_task-demo_report.html" in files
+        conds = pd.read_csv(deriv / sub / "meg" / f"{sub}_task-demo_conditions.tsv", sep="\t")
+        assert len(conds) == 2 and (conds["n_epochs"] > 0).all()
+        for label in conds["label"]:
+            stem = f"{sub}_task-demo_desc-{label}"
+            assert {f"{stem}_ave.fif", f"{stem}_dspm-lh.stc", f"{stem}_sources.tsv"} <= files
+            table = pd.read_csv(deriv / sub / "meg" / f"{stem}_sources.tsv", sep="\t")
+            assert set(REQUIRED_COLUMNS) <= set(table.columns)
+            assert len(table) > 0, f"{stem}: no active source"
+
+
+def test_report_has_every_section(demo_run):
+    html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
+    for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
+                   "time-frequency map", "Explained variance", "convergence", "Configuration used",
+                   "localisation error"):
+        assert needle in html, needle
+
+
+def test_second_run_has_nothing_to_do(demo_run):
+    proc = run_snakemake("-n", "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])
+    assert "Nothing to be done" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_changing_alpha_reruns_only_solve_crop_and_report(demo_run):
+    jobs = planned_jobs(demo_run, tfmxne={"alpha": 35.0})
+    assert "solve" in jobs
+    assert set(jobs) <= {"solve", "crop", "sources_table", "report", "study_summary", "all"}, jobs
+
+
+def test_changing_l_freq_reruns_downstream_of_ingestion_but_not_the_forward(demo_run):
+    jobs = planned_jobs(demo_run, preprocessing={"l_freq": 2.0})
+    assert {"epochs", "evoked", "noise_cov", "dspm_prior", "solve", "report"} <= set(jobs), jobs
+    assert not FORWARD_RULES & set(jobs), jobs
+
+
+def test_lint_is_clean(demo_run):
+    proc = run_snakemake("--lint", "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+
+
+def test_snakemake_report(demo_run):
+    out = demo_run["workdir"] / "snakemake_report.zip"
+    run_snakemake("--report", str(out), "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])
+    assert out.stat().st_size > 10_000
+
+
+def test_demo_workflow_runs_in_a_few_minutes(demo_run):
+    assert demo_run["wall_s"] < 600, f"demo workflow took {demo_run['wall_s']:.0f} s"
+
+
+def test_config_typo_is_named():
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    with pytest.raises(WorkflowError, match="alpah"):
+        validate({"tfmxne": {"alpah": 3}}, str(REPO / "workflow/schemas/config.schema.yaml"))
+
+
+def test_schema_fills_every_default():
+    from snakemake.utils import validate
+
+    config = {}
+    validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
+    assert config["tfmxne"]["alpha"] == 40.0 and config["preprocessing"]["h_freq"] is None
+    assert config["crop"] == {"tmin": -0.05, "tmax": 0.3}
+
+
+def test_repo_config_matches_the_schema_defaults():
+    """config.yaml documents every key of the schema."""
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    for key, sub in schema["properties"].items():
+        assert key in config, key
+        if sub.get("type") == "object":
+            assert set(config[key]) == set(sub["properties"]), key

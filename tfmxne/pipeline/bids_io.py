@@ -1,0 +1,201 @@
+"""Ingestion: BIDS raw runs -> filtered, epoched, averaged data (one evoked per condition)."""
+from __future__ import annotations
+
+import logging
+
+import mne
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: Channel types the inverse problem uses.
+DATA_CH_TYPES = ("grad", "mag", "eeg")
+
+
+def read_raw(raw_file):
+    """Read one run with mne-bids (channel types, bad channels and events from sidecars).
+
+    Parameters
+    ----------
+    raw_file : str | Path
+        The run's raw file inside a BIDS dataset (the root is inferred from the path).
+
+    Returns
+    -------
+    raw : mne.io.Raw
+        Not preloaded.
+    """
+    from mne_bids import get_bids_path_from_fname, read_raw_bids
+
+    return read_raw_bids(get_bids_path_from_fname(raw_file), verbose="error")
+
+
+def expand_ch_types(ch_types, info) -> list:
+    """Resolve the configured channel types against what ``info`` has.
+
+    Parameters
+    ----------
+    ch_types : None | list of str
+        ``None`` for every data type present (grad, mag, eeg); ``'meg'`` stands for
+        grad and mag.
+    info : mne.Info
+        Measurement info of the data.
+
+    Returns
+    -------
+    types : list of str
+        Subset of ``('grad', 'mag', 'eeg')``.
+    """
+    present = [t for t in DATA_CH_TYPES if t in info.get_channel_types(unique=True)]
+    if ch_types is None:
+        if not present:
+            raise ValueError("The data have no MEG or EEG channels")
+        return present
+    expanded = {t: ["grad", "mag"] if t == "meg" else [t] for t in ch_types}
+    absent = [t for t, types in expanded.items() if not set(types) & set(present)]
+    if absent:
+        raise ValueError(
+            f"Channel types {absent} requested (preprocessing.ch_types) but the data have "
+            f"only {present}"
+        )
+    return [t for t in present if any(t in types for types in expanded.values())]
+
+
+def preprocess_raw(raw, ch_types, l_freq, h_freq):
+    """Pick data channels, filter and add the EEG average reference projection.
+
+    Parameters
+    ----------
+    raw : mne.io.Raw
+        A run (loaded here).
+    ch_types : None | list of str
+        See :func:`expand_ch_types`.
+    l_freq, h_freq : float | None
+        Band edges of the FIR filter in Hz (``None``: no high-/low-pass).
+
+    Returns
+    -------
+    raw : mne.io.Raw
+        Filtered copy holding only the selected channel types (bad ones included, marked).
+    """
+    types = expand_ch_types(ch_types, raw.info)
+    raw = raw.copy().load_data(verbose="error")
+    raw.pick(types, exclude=[])
+    data = raw.get_data()
+    if not np.isfinite(data).all():
+        raise ValueError(f"{raw.filenames[0]}: the data contain NaN or Inf values")
+    if set(raw.ch_names) <= set(raw.info["bads"]):
+        raise ValueError(f"{raw.filenames[0]}: all channels are marked bad in *_channels.tsv")
+    if l_freq is not None or h_freq is not None:
+        raw.filter(l_freq, h_freq, picks="data", verbose="error")
+    if "eeg" in types and not _has_average_reference(raw.info):
+        raw.set_eeg_reference("average", projection=True, verbose="error")
+    return raw
+
+
+def _has_average_reference(info) -> bool:
+    return any("Average EEG reference" in p["desc"] for p in info["projs"])
+
+
+def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
+    """Cut one preprocessed run into epochs around its events.
+
+    Parameters
+    ----------
+    raw : mne.io.Raw
+        Output of :func:`preprocess_raw`, with annotations from ``*_events.tsv``.
+    labels : dict
+        Safe condition label -> trial type (see :func:`tfmxne.pipeline.layout.condition_labels`).
+        The epochs' event ids are the labels, numbered in this order.
+    tmin, tmax : float
+        Epoch window in s relative to the events.
+    baseline : tuple
+        Baseline interval passed to :class:`mne.Epochs`.
+    reject : dict | None
+        Peak-to-peak rejection thresholds by channel type; types the data lack are ignored.
+    decim : int
+        Decimation factor.
+
+    Returns
+    -------
+    epochs : mne.Epochs | None
+        None when the run has none of the conditions.
+    """
+    codes = {trial_type: i + 1 for i, trial_type in enumerate(labels.values())}
+    present = set(raw.annotations.description)
+    wanted = {t: c for t, c in codes.items() if t in present}
+    if not wanted:
+        return None
+    events, _ = mne.events_from_annotations(raw, event_id=wanted, verbose="error")
+    event_id = {label: codes[t] for label, t in labels.items() if t in wanted}
+    types = raw.get_channel_types(unique=True)
+    reject = {k: v for k, v in (reject or {}).items() if k in types} or None
+    return mne.Epochs(
+        raw, events, event_id=event_id, tmin=tmin, tmax=tmax, baseline=tuple(baseline) if baseline else None,
+        reject=reject, decim=decim, preload=True, on_missing="ignore", verbose="error",
+    )
+
+
+def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
+                baseline, reject, decim=1):
+    """Read, preprocess and epoch every run of a recording, then concatenate them.
+
+    Parameters
+    ----------
+    raw_files : list of str | Path
+        One raw file per run.
+    labels : dict
+        Safe condition label -> trial type.
+    ch_types, l_freq, h_freq, tmin, tmax, baseline, reject, decim
+        See :func:`preprocess_raw` and :func:`epoch_run`.
+
+    Returns
+    -------
+    epochs : mne.Epochs
+        All runs; every condition has at least one epoch (else ``ValueError``).
+    """
+    per_run = []
+    for raw_file in raw_files:
+        raw = preprocess_raw(read_raw(raw_file), ch_types, l_freq, h_freq)
+        epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim)
+        if epochs is not None and len(epochs):
+            per_run.append(epochs)
+            logger.info("%s: %d epochs kept", raw_file, len(epochs))
+    if not per_run:
+        raise ValueError(f"No epochs of {sorted(labels.values())} left in {list(map(str, raw_files))}")
+    epochs = per_run[0] if len(per_run) == 1 else mne.concatenate_epochs(per_run, on_mismatch="warn", verbose="error")
+    counts = {label: len(epochs[label]) if label in epochs.event_id else 0 for label in labels}
+    empty = [labels[label] for label, n in counts.items() if n == 0]
+    if empty:
+        raise ValueError(
+            f"Conditions {empty} have no epochs left after rejection in {list(map(str, raw_files))} "
+            f"(epochs per condition: {counts}); relax preprocessing.reject or drop the condition"
+        )
+    return epochs
+
+
+def make_evoked(epochs, label: str, trial_type: str):
+    """Average the epochs of one condition; the evoked's comment is the trial type."""
+    evoked = epochs[label].average()
+    evoked.comment = trial_type
+    return evoked
+
+
+def measurement_info(raw_file, ch_types=None):
+    """Measurement info of a run's data channels (sensor geometry for the forward).
+
+    Parameters
+    ----------
+    raw_file : str | Path
+        The run's raw file.
+    ch_types : None | list of str
+        See :func:`expand_ch_types`.
+
+    Returns
+    -------
+    info : mne.Info
+        As mne-bids reads it (bad channels from ``*_channels.tsv``), unfiltered, so the
+        forward model does not depend on any filter setting.
+    """
+    raw = read_raw(raw_file)
+    return raw.pick(expand_ch_types(ch_types, raw.info), exclude=[]).info

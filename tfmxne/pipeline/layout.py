@@ -1,0 +1,196 @@
+"""What is in a BIDS dataset: subjects, sessions, runs and conditions (trial types).
+
+Used by the workflow when it builds its job graph, so every function here raises a
+``ValueError`` whose message names the culprit and lists what exists.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+#: File extensions of raw M/EEG recordings that mne-bids reads.
+RAW_EXTENSIONS = (".fif", ".ds", ".con", ".sqd", ".pdf", ".vhdr", ".edf", ".bdf", ".set", ".snirf")
+
+
+@dataclass
+class Recording:
+    """All runs of one task for one subject (and session).
+
+    Attributes
+    ----------
+    subject : str
+        BIDS subject label (without ``sub-``).
+    session : str | None
+        BIDS session label (without ``ses-``), None for datasets without sessions.
+    raw_files : list of Path
+        One raw file per run (the first split for split FIF files), sorted by run.
+    """
+
+    subject: str
+    session: str | None
+    raw_files: list = field(default_factory=list)
+
+    @property
+    def ses(self) -> str:
+        """The session part of a file name: ``""`` or ``"_ses-<label>"``."""
+        return f"_ses-{self.session}" if self.session else ""
+
+
+def _check_bids_root(bids_root: Path) -> None:
+    if not (bids_root / "dataset_description.json").is_file():
+        raise ValueError(
+            f"bids_root {str(bids_root)!r} is not a BIDS dataset (no dataset_description.json); "
+            "set bids_root in your config to the folder that holds dataset_description.json "
+            "and the sub-* folders."
+        )
+
+
+def _select(kind: str, requested, available: list) -> list:
+    """Return ``available`` for 'all', else check every requested label exists."""
+    if requested in (None, "all"):
+        return list(available)
+    requested = [str(r) for r in requested]
+    missing = [r for r in requested if r not in available]
+    if missing:
+        raise ValueError(
+            f"{kind} {missing} not found in the dataset; it has {kind}: {sorted(available)}"
+        )
+    return requested
+
+
+def find_recordings(bids_root, task: str, datatype: str, subjects="all", sessions="all") -> list:
+    """Enumerate the recordings of ``task`` with mne-bids.
+
+    Parameters
+    ----------
+    bids_root : str | Path
+        Root of the BIDS dataset.
+    task : str
+        BIDS task label.
+    datatype : 'meg' | 'eeg'
+        BIDS data type.
+    subjects, sessions : 'all' | list of str
+        Labels to keep (without the ``sub-``/``ses-`` prefix).
+
+    Returns
+    -------
+    recordings : list of Recording
+        One per (subject, session) with at least one run of ``task``.
+    """
+    from mne_bids import find_matching_paths, get_entity_vals
+
+    bids_root = Path(bids_root)
+    _check_bids_root(bids_root)
+    ignore = ["derivatives", "sourcedata", "code"]
+    tasks = get_entity_vals(bids_root, "task", ignore_datatypes=["anat"], ignore_dirs=ignore)
+    if task not in tasks:
+        raise ValueError(f"task {task!r} not found in the dataset; it has tasks: {sorted(tasks)}")
+    all_subjects = get_entity_vals(bids_root, "subject", ignore_dirs=ignore)
+    subjects = _select("subjects", subjects, all_subjects)
+    recordings = []
+    for subject in subjects:
+        paths = find_matching_paths(
+            bids_root, subjects=subject, tasks=task, datatypes=datatype, suffixes=datatype,
+            extensions=list(RAW_EXTENSIONS), ignore_nosub=True,
+        )
+        paths = [p for p in paths if p.split in (None, "01")]
+        by_session = {}
+        for p in paths:
+            by_session.setdefault(p.session, []).append(p)
+        if sessions not in (None, "all"):
+            available = [s for s in by_session if s is not None]
+            wanted = _select(f"sessions of sub-{subject}", sessions, available)
+            by_session = {s: by_session[s] for s in wanted}
+        for session, runs in sorted(by_session.items(), key=lambda kv: str(kv[0])):
+            runs = sorted(runs, key=lambda p: (p.run or "", str(p.fpath)))
+            recordings.append(Recording(subject, session, [Path(p.fpath) for p in runs]))
+    if not recordings:
+        raise ValueError(
+            f"No {datatype} recordings of task {task!r} for subjects {subjects} in {bids_root}"
+        )
+    return recordings
+
+
+def events_tsv(raw_file) -> Path:
+    """The ``*_events.tsv`` sidecar of a raw file (it may not exist)."""
+    return _sidecar(raw_file, "events.tsv")
+
+
+def channels_tsv(raw_file) -> Path:
+    """The ``*_channels.tsv`` sidecar of a raw file (it may not exist)."""
+    return _sidecar(raw_file, "channels.tsv")
+
+
+def _sidecar(raw_file, suffix: str) -> Path:
+    raw_file = Path(raw_file)
+    stem = re.sub(r"_split-\d+", "", raw_file.name)
+    stem = stem[: stem.rindex("_")]
+    return raw_file.with_name(f"{stem}_{suffix}")
+
+
+def read_trial_types(raw_files) -> list:
+    """All ``trial_type`` values in the events sidecars of ``raw_files``, sorted."""
+    found = set()
+    for raw_file in raw_files:
+        tsv = events_tsv(raw_file)
+        if tsv.is_file():
+            events = pd.read_csv(tsv, sep="\t", dtype={"trial_type": str}, keep_default_na=False)
+            if "trial_type" in events:
+                found.update(t for t in events["trial_type"] if t not in ("", "n/a"))
+    return sorted(found)
+
+
+def safe_label(trial_type: str) -> str:
+    """A BIDS label (letters and digits only) for a trial type.
+
+    Words separated by any other character are joined in camel case, the first word
+    unchanged: ``'auditory/left'`` gives ``'auditoryLeft'``, ``'Left visual'`` gives
+    ``'LeftVisual'``.
+    """
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", str(trial_type)) if w]
+    if not words:
+        raise ValueError(f"Condition {trial_type!r} has no letters or digits to name it by")
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+def condition_labels(trial_types) -> dict:
+    """Map safe labels to trial types, e.g. ``{'auditoryLeft': 'auditory/left'}``.
+
+    Labels that would collide get a numeric suffix (``x``, ``x2``, ...), in the order
+    the trial types are given.
+    """
+    labels = {}
+    for trial_type in trial_types:
+        base = label = safe_label(trial_type)
+        n = 1
+        while label in labels:
+            n += 1
+            label = f"{base}{n}"
+        labels[label] = trial_type
+    return labels
+
+
+def select_conditions(requested, available: list, where: str) -> list:
+    """Check requested trial types exist (``'all'``: every available one)."""
+    if not available:
+        raise ValueError(f"No events (trial_type in *_events.tsv) found for {where}")
+    return _select(f"conditions (trial_type) of {where}", requested, available)
+
+
+def empty_room_file(raw_file) -> Path:
+    """The empty-room recording mne-bids associates with a run (sidecar or date).
+
+    Raises ``ValueError`` when there is none.
+    """
+    from mne_bids import get_bids_path_from_fname
+
+    er = get_bids_path_from_fname(raw_file).find_empty_room(use_sidecar_only=False, verbose="error")
+    if er is None:
+        raise ValueError(
+            f"noise_cov.source is 'empty_room' but no empty-room recording is associated with "
+            f"{raw_file} (AssociatedEmptyRoom in its sidecar, or sub-emptyroom on the same date)"
+        )
+    return Path(er.fpath)

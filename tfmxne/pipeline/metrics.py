@@ -1,0 +1,59 @@
+"""Numbers the report shows: explained variance and localisation error."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def explained_variance(evoked, residual) -> dict:
+    """Share of the data's energy the estimate explains, per channel type.
+
+    ``1 - ||residual||^2 / ||evoked||^2`` over the good channels of each type, in the
+    same time window.
+
+    Returns
+    -------
+    ev : dict
+        Channel type -> explained variance in [.., 1] (negative when the fit is worse
+        than zero).
+    """
+    out = {}
+    for ch_type in evoked.get_channel_types(unique=True, only_data_chs=True):
+        data = evoked.copy().pick(ch_type, exclude="bads").data
+        res = residual.copy().pick(ch_type, exclude="bads").data
+        out[ch_type] = float(1.0 - np.sum(res**2) / np.sum(data**2))
+    return out
+
+
+def localisation_errors(sources: pd.DataFrame, truth: pd.DataFrame, condition: str) -> pd.DataFrame:
+    """Distance from each true source to the nearest estimated source of the same condition.
+
+    Parameters
+    ----------
+    sources : DataFrame
+        ``*_sources.tsv`` of the condition (x_mm, y_mm, z_mm, hemi, vertex).
+    truth : DataFrame
+        Ground truth with ``condition``, ``hemi``, ``vertex``, ``x_mm``, ``y_mm``, ``z_mm``.
+    condition : str
+        Trial type (rows of ``truth`` for other conditions are ignored).
+
+    Returns
+    -------
+    errors : DataFrame
+        One row per true source: its position, the nearest estimate's hemi/vertex and
+        ``error_mm`` (NaN when nothing was found).
+    """
+    truth = truth[truth["condition"].astype(str) == str(condition)]
+    est = sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+    rows = []
+    for _, t in truth.iterrows():
+        row = {"true_hemi": t["hemi"], "true_vertex": t["vertex"],
+               "true_x_mm": t["x_mm"], "true_y_mm": t["y_mm"], "true_z_mm": t["z_mm"],
+               "found_hemi": None, "found_vertex": None, "error_mm": np.nan}
+        if len(est):
+            d = np.linalg.norm(est - t[["x_mm", "y_mm", "z_mm"]].to_numpy(float), axis=1)
+            k = int(np.argmin(d))
+            row.update(found_hemi=sources["hemi"].iloc[k], found_vertex=int(sources["vertex"].iloc[k]),
+                       error_mm=float(d[k]))
+        rows.append(row)
+    return pd.DataFrame(rows)

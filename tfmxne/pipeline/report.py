@@ -1,0 +1,150 @@
+"""The per-recording HTML report (mne.Report): what was found and how sure the solver was."""
+from __future__ import annotations
+
+import html
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import mne
+import pandas as pd
+import yaml
+
+from . import figures, metrics
+from .sources import source_positions_mri
+
+
+def _summary_html(cond, ev, alpha) -> str:
+    record, sources = cond["record"], cond["sources"]
+    gap = record["final_gap"]
+    verdict = (
+        f"<b>converged</b> (final duality gap {gap:.3g} &lt; tol {record['tol']:.3g})"
+        if record["converged"]
+        else f"<b style='color:#b00'>NOT converged</b> within maxit (final duality gap "
+        f"{gap if gap is None else f'{gap:.3g}'}, tol {record['tol']:.3g}); treat the result with care"
+    )
+    found = (
+        f"{len(sources)} active source(s)" if len(sources)
+        else f"<b>no active source at alpha = {alpha:g}</b> (lower tfmxne.alpha to find weaker sources)"
+    )
+    ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
+    note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
+    return (
+        f"<p>{found}. Solver: {verdict}, {record['n_iter']} iterations.</p>"
+        f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
+    )
+
+
+def _table_html(frame) -> str:
+    return frame.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="n/a", border=0,
+                         classes="table table-sm")
+
+
+class _FigureWriter:
+    """Saves each figure once as PNG and adds that image to the report."""
+
+    def __init__(self, report, figures_dir):
+        self.report, self.figures_dir = report, Path(figures_dir)
+
+    def add(self, fig, stem, title, section):
+        fname = self.figures_dir / f"{stem}.png"
+        fig.savefig(fname, dpi=90)
+        plt.close(fig)
+        self.report.add_image(fname, title=title, section=section)
+
+
+def build_report(title, conditions, forward, config, figures_dir, max_tf_maps=6):
+    """Assemble the report of one recording.
+
+    Parameters
+    ----------
+    title : str
+        Report title.
+    conditions : list of dict
+        One per condition with keys ``trial_type``, ``label``, ``evoked`` and
+        ``residual`` (cropped Evoked), ``stc`` (estimate on the solve window),
+        ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
+        and ``truth`` (DataFrame or None).
+    forward : mne.Forward
+        Forward model (source-space geometry for the glass-brain views).
+    config : dict
+        The workflow configuration, shown verbatim.
+    figures_dir : str | Path
+        Existing folder that receives every figure as ``<condition>_<kind>.png``
+        (for ``snakemake --report``); the report embeds them.
+    max_tf_maps : int
+        Number of strongest sources that get a time-frequency map.
+
+    Returns
+    -------
+    report : mne.Report
+    """
+    report = mne.Report(title=title, verbose="error")
+    figs = _FigureWriter(report, figures_dir)
+    alpha = config["tfmxne"]["alpha"]
+    for cond in conditions:
+        cond["explained_variance"] = metrics.explained_variance(cond["evoked"], cond["residual"])
+        cond["errors"] = (metrics.localisation_errors(cond["sources"], cond["truth"], cond["trial_type"])
+                          if cond["truth"] is not None else None)
+    report.add_html(
+        "<p>One row per condition: active sources found, whether the solver reached its "
+        "duality-gap tolerance, the share of the data explained per channel type and, with "
+        "a ground truth, the largest distance from a true source to the nearest estimate.</p>"
+        + _table_html(pd.DataFrame([_overview_row(c) for c in conditions])),
+        title="Overview", section="Overview",
+    )
+    positions = source_positions_mri(forward)
+    for cond in conditions:
+        _add_condition(report, figs, cond, positions, alpha, config["tfmxne"], max_tf_maps)
+    report.add_html(f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>",
+                    title="Configuration used", section="Configuration")
+    return report
+
+
+def _overview_row(cond) -> dict:
+    row = {"condition": cond["trial_type"], "n_active": len(cond["sources"]),
+           "converged": cond["record"]["converged"], "final_gap": cond["record"]["final_gap"],
+           **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()}}
+    if cond["errors"] is not None:
+        row["max_error_mm"] = cond["errors"]["error_mm"].max() if len(cond["errors"]) else None
+    return row
+
+
+def _add_condition(report, figs, cond, positions, alpha, solver, max_tf_maps):
+    """The section of one condition: summary, butterflies, sources, where, when, TF, convergence."""
+    name, label = cond["trial_type"], cond["label"]
+    evoked, residual, sources, stc = cond["evoked"], cond["residual"], cond["sources"], cond["stc"]
+    section = f"Condition: {name}"
+    report.add_html(_summary_html(cond, cond["explained_variance"], alpha), title=f"{name}: summary",
+                    section=section)
+    if len(sources):
+        report.add_html(_table_html(sources), title=f"{name}: active sources (MRI surface RAS, mm)",
+                        section=section)
+    truth = None
+    if cond["errors"] is not None:
+        report.add_html(_table_html(cond["errors"]), title=f"{name}: localisation error vs. ground truth",
+                        section=section)
+        truth = cond["truth"][cond["truth"]["condition"].astype(str) == str(name)]
+    for ch_type in evoked.get_channel_types(unique=True, only_data_chs=True):
+        for kind, obj in (("evoked", evoked), ("residual", residual)):
+            fig = figures.butterfly(obj, ch_type, f"{name}: {kind} ({ch_type})")
+            figs.add(fig, f"{label}_{kind}_{ch_type}", f"{name}: {kind} ({ch_type})", section)
+    for key, fig, fig_title in (
+        ("where", figures.glass_brain(positions, sources, truth, f"{name}: where"), "where (glass brain)"),
+        ("timecourses", figures.source_time_courses(stc.copy().crop(evoked.times[0], evoked.times[-1]),
+                                                    sources, f"{name}: active sources"), "time courses"),
+        ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
+    ):
+        figs.add(fig, f"{label}_{key}", f"{name}: {fig_title}", section)
+    for _, row in sources.head(max_tf_maps).iterrows():
+        fig = figures.tf_map(stc.data[_row_index(stc, row)], evoked.info["sfreq"], stc.tmin,
+                             solver["wsize"], solver["tstep"],
+                             f"{name}: {row['hemi']}:{int(row['vertex'])} STFT magnitude")
+        figs.add(fig, f"{label}_tf_{row['hemi']}{int(row['vertex'])}",
+                 f"{name}: time-frequency map {row['hemi']}:{int(row['vertex'])}", section)
+
+
+def _row_index(stc, row) -> int:
+    """Row of ``stc.data`` of a sources-table row (hemi, vertex)."""
+    vertices = list(stc.vertices[0] if row["hemi"] == "lh" else stc.vertices[1])
+    return vertices.index(int(row["vertex"])) + (0 if row["hemi"] == "lh" else len(stc.vertices[0]))

@@ -1,0 +1,71 @@
+"""The table of active sources: where they are, when they peak, how strong they are."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from mne.io.constants import FIFF
+from mne.transforms import apply_trans, invert_transform
+
+#: Columns of ``*_sources.tsv`` in order.
+COLUMNS = [
+    "condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s",
+    "peak_amplitude_nAm", "converged", "final_gap",
+]
+
+
+def source_positions_mri(forward):
+    """Source positions in MRI surface RAS (m), one array per hemisphere.
+
+    A forward stores its source space in head coordinates; this undoes that with the
+    forward's own ``mri_head_t``.
+    """
+    out = []
+    for s in forward["src"]:
+        rr = s["rr"]
+        if s["coord_frame"] == FIFF.FIFFV_COORD_HEAD:
+            rr = apply_trans(invert_transform(forward["mri_head_t"]), rr)
+        out.append(rr)
+    return out
+
+
+def sources_table(stc, forward, record, condition):
+    """One row per active source of a (cropped) estimate.
+
+    Parameters
+    ----------
+    stc : mne.SourceEstimate
+        Estimate in A·m (amplitude, i.e. orientations combined).
+    forward : mne.Forward
+        Its forward model (for the source coordinates).
+    record : dict
+        Convergence record of the solve (``converged``, ``final_gap``).
+    condition : str
+        Trial type.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns :data:`COLUMNS`; x/y/z in mm, MRI surface RAS; sorted by decreasing
+        peak amplitude. Empty (with the columns) when no source is active.
+    """
+    positions = source_positions_mri(forward)
+    rows = []
+    offset = 0
+    for hemi_idx, (hemi, vertices) in enumerate(zip(("lh", "rh"), stc.vertices)):
+        src_vertices = forward["src"][hemi_idx]["vertno"]
+        for k, vertex in enumerate(vertices):
+            series = np.abs(stc.data[offset + k])
+            peak = int(np.argmax(series))
+            xyz = positions[hemi_idx][vertex] * 1e3
+            if vertex not in src_vertices:
+                raise ValueError(f"Active vertex {vertex} ({hemi}) is not in the forward's source space")
+            rows.append({
+                "condition": condition, "hemi": hemi, "vertex": int(vertex),
+                "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
+                "peak_time_s": float(stc.times[peak]),
+                "peak_amplitude_nAm": float(series[peak] * 1e9),
+                "converged": bool(record["converged"]), "final_gap": record["final_gap"],
+            })
+        offset += len(vertices)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table.sort_values("peak_amplitude_nAm", ascending=False, ignore_index=True)

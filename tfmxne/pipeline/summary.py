@@ -1,0 +1,70 @@
+"""Study-level summary: one row per recording and condition."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+_ENTITIES = re.compile(r"sub-(?P<subject>[^_]+)(?:_ses-(?P<session>[^_]+))?_.*desc-(?P<cond>[^_]+)_")
+
+
+def study_table(sources_files, convergence_files) -> pd.DataFrame:
+    """Summarise every ``*_sources.tsv`` with its convergence record.
+
+    Parameters
+    ----------
+    sources_files, convergence_files : list of str | Path
+        Matching lists (same recording and condition at the same index).
+
+    Returns
+    -------
+    table : DataFrame
+        subject, session, condition, n_active, strongest source (hemi, vertex, x/y/z
+        mm, peak time, amplitude), converged, final_gap.
+    """
+    rows = []
+    for src_file, conv_file in zip(sources_files, convergence_files):
+        ent = _ENTITIES.search(Path(src_file).name).groupdict()
+        sources = pd.read_csv(src_file, sep="\t", na_values="n/a")
+        record = json.loads(Path(conv_file).read_text(encoding="utf-8"))
+        row = {"subject": ent["subject"], "session": ent["session"] or "n/a",
+               "condition": sources["condition"].iloc[0] if len(sources) else ent["cond"],
+               "n_active": len(sources), "converged": record["converged"],
+               "final_gap": record["final_gap"]}
+        if len(sources):
+            top = sources.iloc[0]
+            row.update({f"top_{k}": top[k] for k in ("hemi", "vertex", "x_mm", "y_mm", "z_mm",
+                                                     "peak_time_s", "peak_amplitude_nAm")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def study_html(table: pd.DataFrame, reports, html_file) -> str:
+    """A standalone HTML page with the study table and links to the subject reports.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`study_table`.
+    reports : list of str | Path
+        The subject reports to link.
+    html_file : str | Path
+        Where the page will be written (links are relative to it).
+    """
+    base = Path(html_file).resolve().parent
+    links = "".join(
+        f'<li><a href="{Path(p).resolve().relative_to(base).as_posix()}">{Path(p).name}</a></li>'
+        for p in sorted(reports)
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>TF-MxNE study summary</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head><body>"
+        "<h1>TF-MxNE study summary</h1>"
+        "<p>One row per recording and condition: number of active sources, the strongest one "
+        "(MRI surface RAS, mm), and whether the solver reached its duality-gap tolerance.</p>"
+        f"{table.to_html(index=False, float_format=lambda x: f'{x:.4g}', na_rep='')}"
+        f"<h2>Subject reports</h2><ul>{links}</ul></body></html>"
+    )

@@ -1,0 +1,112 @@
+# Sources table, per-recording HTML report, study summary, derivatives description.
+
+
+rule sources_table:
+    input:
+        lh=rec("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
+        rh=rec("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
+        fwd=rec("_fwd.fif"),
+        convergence=rec("_desc-{cond}_convergence.json"),
+        code=code_file("pipeline/sources"),
+    output:
+        rec("_desc-{cond}_sources.tsv"),
+    params:
+        trial_type=lambda wildcards: LABELS[wildcards.cond],
+    log:
+        f"{LOGS}/sources_table/{REC_COND}.log",
+    benchmark:
+        f"{BENCH}/sources_table/{REC_COND}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/sources_table.py"
+
+
+rule report:
+    input:
+        evoked=per_condition(rec("_proc-crop_desc-{cond}_ave.fif")),
+        residual=per_condition(rec("_proc-cropresidual_desc-{cond}_ave.fif")),
+        stc=per_condition(rec("_desc-{cond}_tfmxne-lh.stc")),
+        sources=per_condition(rec("_desc-{cond}_sources.tsv")),
+        convergence=per_condition(rec("_desc-{cond}_convergence.json")),
+        fwd=rec("_fwd.fif"),
+        conditions=rec("_conditions.tsv"),
+        truth=truth_file,
+        code=[code_file("pipeline/report"), code_file("pipeline/figures"), code_file("pipeline/metrics")],
+    output:
+        html=report(
+            rec("_report.html"),
+            caption="../report/subject_report.rst",
+            category="Subject reports",
+        ),
+        figures=report(
+            directory(rec("_figures")),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+    params:
+        title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{TASK}",
+        config=config,
+        crop=config["crop"],
+        wsize=config["tfmxne"]["wsize"],
+        tstep=config["tfmxne"]["tstep"],
+        max_tf_maps=config["report"]["max_tf_maps"],
+    log:
+        f"{LOGS}/report/{REC}.log",
+    benchmark:
+        f"{BENCH}/report/{REC}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/report.py"
+
+
+rule study_summary:
+    input:
+        sources=study_files("_desc-{cond}_sources.tsv"),
+        convergence=study_files("_desc-{cond}_convergence.json"),
+        reports=[rec("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        code=code_file("pipeline/summary"),
+    output:
+        tsv=f"{DERIV}/study_summary.tsv",
+        html=report(f"{DERIV}/study_summary.html", caption="../report/study_summary.rst", category="Study"),
+    log:
+        f"{LOGS}/study_summary.log",
+    benchmark:
+        f"{BENCH}/study_summary.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/study_summary.py"
+
+
+rule dataset_description:
+    input:
+        f"{BIDS_ROOT}/dataset_description.json",
+    output:
+        f"{DERIV}/dataset_description.json",
+    log:
+        f"{LOGS}/dataset_description.log",
+    benchmark:
+        f"{BENCH}/dataset_description.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/dataset_description.py"
