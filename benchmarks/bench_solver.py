@@ -1,0 +1,227 @@
+"""Benchmark tfmxne.tf_mixed_norm against mne.inverse_sparse.tf_mixed_norm.
+
+Runs both on the same inputs in one process and prints, per case, the wall
+time of each and their ratio, whether the active sources agree, and the final
+objective of each (evaluated the same way for both: the TF-MxNE objective of
+``Phi X`` before debiasing, on the whitened and scaled problem that both build).
+
+Cases (real 'Left visual' evoked of the MNE sample data, fsaverage5 ico4 cortex
+fitted in the sample head, about 5000 sources, MEG+EEG):
+
+* ``unweighted``: alpha 30, l1_ratio 0.03, loose 0.2, wsize 16, tstep 4.
+* ``weighted``: MNE's example settings with dSPM weights (weights_min 8, alpha
+  51, l1_ratio 1/51, depth 0.9, window 0.05, evoked cropped to -0.1..0.4 s).
+
+``--memory`` also measures peak memory (ru_maxrss of a child process, minus
+that of a child that only imports both packages and builds the inputs) of both solvers on synthetic data
+with 1000 and 3000 time samples (wsize 64, tstep 4); MNE's child runs under an
+address-space limit (``--mem-limit-gb``) so that it fails cleanly rather than
+exhausting the machine.
+
+Usage::
+
+    python benchmarks/bench_solver.py [--cases unweighted weighted] [--memory]
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "data" / "sample"
+
+
+def _objective(M, G, X, active_set, alpha_space, alpha_time, wsize, tstep, n_orient):
+    from tfmxne.norms import norm_l1, norm_l21
+    from tfmxne.stft import TFDictionary
+
+    tf = TFDictionary(wsize, tstep, M.shape[1])
+    Z = tf.analysis(X)
+    R = M - G[:, active_set] @ X
+    return (0.5 * float(np.sum(R * R)) + alpha_space * norm_l21(Z, tf, n_orient)
+            + alpha_time * norm_l1(Z, tf, n_orient))
+
+
+class _Recorder:
+    """Record the solver inputs and the pre-debiasing estimate of a run."""
+
+    def __init__(self, module, solver_name, bias_module):
+        self.module, self.name, self.bias_module = module, solver_name, bias_module
+        self.calls = {}
+
+    def __enter__(self):
+        solver = getattr(self.module, self.name)
+        bias = self.bias_module.compute_bias
+
+        def solver_wrapper(M, G, alpha_space, alpha_time, **kw):
+            self.calls.update(M=M, G=G.copy(), alpha_space=alpha_space,
+                              alpha_time=alpha_time, wsize=kw["wsize"],
+                              tstep=kw["tstep"], n_orient=kw["n_orient"])
+            out = solver(M, G, alpha_space, alpha_time, **kw)
+            self.calls["active_set"] = out[1] if isinstance(out, tuple) else out.active_set
+            if "X" not in self.calls:  # no debiasing
+                self.calls["X"] = out[0] if isinstance(out, tuple) else out.X
+            return out
+
+        def bias_wrapper(M, G, X, *args, **kw):
+            self.calls["X"] = X.copy()
+            return bias(M, G, X, *args, **kw)
+
+        self._saved = (solver, bias)
+        setattr(self.module, self.name, solver_wrapper)
+        self.bias_module.compute_bias = bias_wrapper
+        return self
+
+    def __exit__(self, *exc):
+        setattr(self.module, self.name, self._saved[0])
+        self.bias_module.compute_bias = self._saved[1]
+
+    def objective(self):
+        c = self.calls
+        return _objective(c["M"], c["G"], c["X"], c["active_set"], c["alpha_space"],
+                          c["alpha_time"], c["wsize"], c["tstep"], c["n_orient"])
+
+
+def _inputs(case, work_dir):
+    import mne
+
+    from tfmxne.headmodel import sample_head_forward
+
+    fwd = sample_head_forward(SAMPLE, work_dir, spacing="ico4")
+    evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",
+                              condition="Left visual", baseline=(None, 0),
+                              verbose=False)
+    cov = mne.read_cov(SAMPLE / "sample_audvis-cov.fif", verbose=False)
+    if case == "unweighted":
+        kw = dict(alpha=30.0, l1_ratio=0.03, loose=0.2, wsize=16, tstep=4)
+    else:
+        evoked.crop(-0.1, 0.4)
+        inv = mne.minimum_norm.make_inverse_operator(evoked.info, fwd, cov, loose=0.2,
+                                                     depth=0.9, verbose=False)
+        stc = mne.minimum_norm.apply_inverse(evoked, inv, lambda2=1.0 / 9.0,
+                                             method="dSPM", verbose=False)
+        kw = dict(alpha=51.0, l1_ratio=1.0 / 51.0, loose=0.2, depth=0.9, weights=stc,
+                  weights_min=8.0, wsize=16, tstep=4, window=0.05, debias=True)
+    return evoked, fwd, cov, kw
+
+
+def run_case(case, work_dir):
+    import mne.inverse_sparse.mxne_inverse as mne_inv
+    import mne.inverse_sparse.mxne_optim as mne_optim
+
+    import tfmxne
+    import tfmxne.inverse as our_inv
+    import tfmxne.solver as our_solver
+
+    evoked, fwd, cov, kw = _inputs(case, work_dir)
+    n_src = fwd["nsource"]
+    with _Recorder(mne_inv, "tf_mixed_norm_solver", mne_optim) as rec_mne:
+        t0 = time.perf_counter()
+        stc_mne = mne_inv.tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
+        t_mne = time.perf_counter() - t0
+    with _Recorder(our_inv, "solve", our_solver) as rec_ours:
+        t0 = time.perf_counter()
+        stc, info = tfmxne.tf_mixed_norm(evoked, fwd, cov, return_info=True,
+                                         verbose=False, **kw)
+        t_ours = time.perf_counter() - t0
+    same = all(np.array_equal(a, b) for a, b in zip(stc.vertices, stc_mne.vertices))
+    peak = np.abs(stc.data).max(1) / np.abs(stc_mne.data).max(1) if same else None
+    out = dict(
+        case=case, n_sources=n_src, n_times=len(evoked.times),
+        time_mne_s=round(t_mne, 2), time_ours_s=round(t_ours, 2),
+        speedup=round(t_mne / t_ours, 1),
+        n_active_mne=int(sum(len(v) for v in stc_mne.vertices)),
+        n_active_ours=int(sum(len(v) for v in stc.vertices)),
+        same_active_set=bool(same),
+        max_peak_rel_diff=None if peak is None else float(np.abs(peak - 1).max()),
+        objective_mne=rec_mne.objective(), objective_ours=rec_ours.objective(),
+        objective_ours_exact=info["p_obj"][-1], converged=info["converged"],
+        gap=info["gap"], tol=info["tol"], n_iter=info["n_iter"],
+    )
+    out["objective_rel_diff"] = (out["objective_ours"] - out["objective_mne"]) / abs(
+        out["objective_mne"])
+    return out
+
+
+def _memory_child(which, n_times):
+    """Run one solver on synthetic data; print peak RSS (MiB) as JSON."""
+    rng = np.random.default_rng(0)
+    n_sensors, n_sources = 100, 300
+    G = rng.standard_normal((n_sensors, n_sources))
+    t = np.arange(n_times)
+    X = np.zeros((n_sources, n_times))
+    X[[10, 150]] = np.sin(2 * np.pi * 0.01 * t) * np.exp(-((t - n_times / 2) / 50) ** 2)
+    M = G @ X + 0.1 * rng.standard_normal((n_sensors, n_times))
+    kw = dict(wsize=64, tstep=4, n_orient=1, maxit=50, tol=1e-4, debias=False)
+    a_s, a_t = 200.0, 20.0
+    if which == "mne":
+        from mne.inverse_sparse.mxne_optim import tf_mixed_norm_solver
+
+        tf_mixed_norm_solver(M, G, a_s, a_t, verbose=False, **kw)
+    elif which == "ours":
+        from tfmxne import solve
+
+        solve(M, G, a_s, a_t, **kw)
+    else:  # baseline: same imports and inputs, no solve
+        import mne.inverse_sparse.mxne_optim  # noqa: F401
+
+        import tfmxne  # noqa: F401
+    print(json.dumps(dict(maxrss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                          / 1024)))
+
+
+def measure_memory(limit_gb):
+    rows = []
+    for n_times in (1000, 3000):
+        row = dict(n_times=n_times)
+        for which in ("baseline", "ours", "mne"):
+            cmd = [sys.executable, __file__, "--memory-child", which, str(n_times)]
+            if which == "mne":
+                limit = int(limit_gb * 2**30)
+                pre = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))"
+                cmd = [sys.executable, "-c",
+                       f"{pre}; import sys, runpy; sys.argv = {cmd[1:]!r}; "
+                       "runpy.run_path(sys.argv[0], run_name='__main__')"]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode == 0:
+                row[which] = json.loads(proc.stdout.strip().splitlines()[-1])["maxrss_mib"]
+            else:
+                row[which] = f"failed ({proc.stderr.strip().splitlines()[-1][:80]})"
+        for which in ("ours", "mne"):
+            if isinstance(row[which], float):
+                row[f"{which}_peak_mib"] = round(row[which] - row["baseline"], 1)
+        rows.append(row)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="*", default=["unweighted", "weighted"],
+                        choices=["unweighted", "weighted"])
+    parser.add_argument("--work-dir", default="/tmp/tfmxne-bench",
+                        help="cache folder for the forward model")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure peak memory at 1000 and 3000 samples")
+    parser.add_argument("--mem-limit-gb", type=float, default=8.0,
+                        help="address-space limit for MNE's memory run")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        _memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return
+    if args.cases and not SAMPLE.is_dir():
+        sys.exit(f"sample data not found in {SAMPLE}")
+    for case in args.cases:
+        print(json.dumps(run_case(case, args.work_dir), indent=1), flush=True)
+    if args.memory:
+        print(json.dumps(measure_memory(args.mem_limit_gb), indent=1))
+
+
+if __name__ == "__main__":
+    main()

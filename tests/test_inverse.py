@@ -1,0 +1,147 @@
+"""tfmxne.tf_mixed_norm against mne.inverse_sparse.tf_mixed_norm on real data.
+
+Needs the MNE sample files in ``../shared/data/sample`` (skipped otherwise).
+"""
+
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+
+import tfmxne
+
+SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/sample"
+pytestmark = [
+    pytest.mark.sample,
+    pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"sample data not found in {SAMPLE}"),
+]
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",
+                              condition="Left visual", baseline=(None, 0),
+                              verbose=False)
+    cov = mne.read_cov(SAMPLE / "sample_audvis-cov.fif", verbose=False)
+    return evoked, cov
+
+
+@pytest.fixture(scope="session")
+def small_forward(tmp_path_factory, sample_data):
+    """Forward on the sample 'small' cortical source space (2 x 258) + 3-layer BEM."""
+    fname = tmp_path_factory.getbasetemp() / "sample-small-fwd.fif"
+    if fname.is_file():
+        return mne.read_forward_solution(fname, verbose=False)
+    src = mne.read_source_spaces(SAMPLE / "sample-small-src.fif.gz", verbose=False)
+    fwd = mne.make_forward_solution(
+        sample_data[0].info, SAMPLE / "sample-trans.fif", src,
+        SAMPLE / "subjects/sample/bem/sample-320-320-320-bem-sol.fif",
+        meg=True, eeg=True, verbose=False)
+    mne.write_forward_solution(fname, fwd, verbose=False)
+    return fwd
+
+
+def _explained_variance(evoked, residual, cov):
+    """Explained variance (%) of the whitened data, as MNE logs it."""
+    ev = evoked.copy().pick(residual.ch_names)
+    W, _ = mne.cov.compute_whitener(cov, ev.info, verbose=False)
+    data, res = W @ ev.data, W @ residual.data
+    return 100 * (1 - np.sum(res**2) / np.sum(data**2))
+
+
+def _compare(stc_mne, stc, res_mne, res, evoked, cov):
+    for v_mne, v in zip(stc_mne.vertices, stc.vertices):
+        np.testing.assert_array_equal(v, v_mne)
+    peak_mne, peak = np.abs(stc_mne.data).max(1), np.abs(stc.data).max(1)
+    np.testing.assert_allclose(peak, peak_mne, rtol=0.05)
+    ev_mne = _explained_variance(evoked, res_mne, cov)
+    ev = _explained_variance(evoked, res, cov)
+    assert abs(ev - ev_mne) < 0.5
+
+
+def test_seed_example_settings(sample_data, small_forward):
+    """MNE's example settings with dSPM weights: same sources, peaks, fit."""
+    evoked, cov = sample_data
+    evoked = evoked.copy().crop(-0.1, 0.4)
+    inv = mne.minimum_norm.make_inverse_operator(evoked.info, small_forward, cov,
+                                                 loose=0.2, depth=0.9, verbose=False)
+    stc_dspm = mne.minimum_norm.apply_inverse(evoked, inv, lambda2=1.0 / 9.0,
+                                              method="dSPM", verbose=False)
+    kw = dict(loose=0.2, depth=0.9, maxit=200, tol=1e-4, weights=stc_dspm,
+              weights_min=8.0, debias=True, wsize=16, tstep=4, window=0.05,
+              alpha=51.0, l1_ratio=1.0 / 51.0, return_residual=True)
+    stc_mne, res_mne = mne.inverse_sparse.tf_mixed_norm(
+        evoked, small_forward, cov, verbose=False, **kw)
+    stc, res, info = tfmxne.tf_mixed_norm(evoked, small_forward, cov,
+                                          return_info=True, verbose=False, **kw)
+    assert type(stc) is type(stc_mne) and type(res) is type(res_mne)
+    assert len(stc.vertices[0]) + len(stc.vertices[1]) > 0
+    _compare(stc_mne, stc, res_mne, res, evoked, cov)
+    assert info["converged"] and info["gap"] < info["tol"]
+    assert info["n_iter"] > 0 and len(info["p_obj"]) == len(info["dgap"])
+    for v, v_info in zip(stc.vertices, info["active_vertices"]):
+        np.testing.assert_array_equal(v, v_info)
+
+
+@pytest.mark.parametrize("options", [
+    dict(pick_ori="vector", wsize=[16, 32], tstep=[4, 8], window=(0.02, 0.05)),
+    dict(n_tfmxne_iter=2, debias=False, loose=1.0),
+    dict(loose=0.0, return_as_dipoles=True),
+])
+def test_options_match_mne(sample_data, small_forward, options):
+    """Vector output, multi-dictionary, reweighting, free/fixed, dipoles."""
+    evoked, cov = sample_data
+    evoked = evoked.copy().crop(0.05, 0.2)
+    kw = dict(loose=0.2, depth=0.8, maxit=300, tol=1e-4, alpha=60.0, l1_ratio=0.05,
+              wsize=16, tstep=4, return_residual=True)
+    kw.update(options)
+    fwd = small_forward
+    if kw["loose"] == 0.0:
+        fwd = mne.convert_forward_solution(fwd, surf_ori=True, force_fixed=True,
+                                           verbose=False)
+    out_mne, res_mne = mne.inverse_sparse.tf_mixed_norm(evoked, fwd, cov,
+                                                        verbose=False, **kw)
+    out, res = tfmxne.tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
+    if kw.get("return_as_dipoles"):
+        assert len(out) == len(out_mne) > 0
+        for d, d_mne in zip(out, out_mne):
+            np.testing.assert_allclose(d.pos, d_mne.pos)
+            np.testing.assert_allclose(d.amplitude, d_mne.amplitude, rtol=1e-3,
+                                       atol=1e-3 * np.abs(d_mne.amplitude).max())
+            np.testing.assert_allclose(d.gof, d_mne.gof, atol=1e-2)
+        np.testing.assert_allclose(res.data, res_mne.data, atol=1e-3 * np.abs(
+            res_mne.data).max())
+        return
+    assert type(out) is type(out_mne)
+    assert out.data.shape == out_mne.data.shape and out.data.shape[0] > 0
+    _compare(out_mne if out.data.ndim == 2 else out_mne.magnitude(),
+             out if out.data.ndim == 2 else out.magnitude(), res_mne, res, evoked, cov)
+
+
+def test_volume_source_space(sample_data):
+    """Volume source space (free orientation) in a sphere model."""
+    evoked, cov = sample_data
+    evoked = evoked.copy().crop(0.05, 0.15).pick("meg")
+    sphere = mne.make_sphere_model("auto", "auto", evoked.info, verbose=False)
+    src = mne.setup_volume_source_space(pos=30.0, sphere=sphere, verbose=False)
+    fwd = mne.make_forward_solution(evoked.info, SAMPLE / "sample-trans.fif", src,
+                                    sphere, eeg=False, verbose=False)
+    kw = dict(loose=1.0, depth=0.8, alpha=50.0, l1_ratio=0.05, wsize=16, tstep=4,
+              return_residual=True)
+    stc_mne, res_mne = mne.inverse_sparse.tf_mixed_norm(evoked, fwd, cov,
+                                                        verbose=False, **kw)
+    stc, res = tfmxne.tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
+    assert isinstance(stc, mne.VolSourceEstimate)
+    _compare(stc_mne, stc, res_mne, res, evoked, cov)
+
+
+def test_invalid_arguments(sample_data, small_forward):
+    evoked, cov = sample_data
+    with pytest.raises(ValueError, match="alpha must be in range"):
+        tfmxne.tf_mixed_norm(evoked, small_forward, cov, alpha=100.0, l1_ratio=0.1)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        tfmxne.tf_mixed_norm(evoked, small_forward, cov, alpha=10.0, l1_ratio=1.5)
+    with pytest.raises(ValueError, match="same number"):
+        tfmxne.tf_mixed_norm(evoked, small_forward, cov, alpha=10.0, l1_ratio=0.1,
+                             wsize=[16, 32], tstep=4)

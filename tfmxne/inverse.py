@@ -1,0 +1,291 @@
+"""MNE glue: ``tf_mixed_norm``, a drop-in for ``mne.inverse_sparse.tf_mixed_norm``.
+
+MNE prepares the problem (whitening with ``rank``/``pca``, depth prior,
+loose/free/fixed orientations, source estimate objects); the optimisation is
+:func:`tfmxne.solve`. As in MNE, the whitened gain ``G`` is scaled so that
+``alpha = 100`` is ``alpha_max``, the smallest regularisation giving an empty
+support::
+
+    alpha_max = ||Phi G^T M||_eps   (unweighted epsilon dual norm, l1_ratio)
+    alpha_space = alpha (1 - l1_ratio),  alpha_time = alpha l1_ratio  (in % of it)
+
+and ``tol`` is relative to ``||M||_F^2``.
+"""
+
+import numpy as np
+from mne._fiff.proj import deactivate_proj
+from mne.dipole import Dipole
+from mne.forward import is_fixed_orient
+from mne.minimum_norm.inverse import _check_reference, _prepare_forward, combine_xyz
+from mne.source_estimate import _BaseSourceEstimate, _make_stc
+from mne.utils import _check_depth, _check_option, verbose
+
+from .norms import alpha_max as _alpha_max
+from .solver import logger, solve
+from .stft import TFDictionary
+
+
+def _prepare_weights(gain, source_weighting, weights, weights_min, n_orient):
+    """Scale gain columns by the prior weights and drop those below weights_min."""
+    if isinstance(weights, _BaseSourceEstimate):
+        weights = np.max(np.abs(weights.data), axis=1)
+    weights = np.asarray(weights, dtype=float)
+    w_max = np.max(weights)
+    if weights_min > w_max:
+        raise ValueError(f"weights_min > weights_max ({weights_min} > {w_max})")
+    weights = np.repeat(weights / w_max, n_orient)
+    if len(weights) != gain.shape[1]:
+        raise ValueError(
+            "weights do not have the correct dimension "
+            f" ({len(weights)} != {gain.shape[1]})"
+        )
+    source_weighting *= weights if source_weighting.ndim == 1 else weights[:, None]
+    gain *= weights[None, :]
+    mask = weights > weights_min / w_max
+    logger.info("Reducing source space to %d sources", mask.sum() // n_orient)
+    return gain[:, mask], source_weighting, mask
+
+
+def _window_evoked(evoked, size):
+    """Hann tapers of ``size`` seconds (float or (left, right)) on both edges."""
+    lsize, rsize = (size, size) if np.isscalar(size) else size
+    evoked = evoked.copy()
+    sfreq = float(evoked.info["sfreq"])
+    lsize, rsize = int(lsize * sfreq), int(rsize * sfreq)
+    window = np.r_[np.hanning(2 * lsize)[:lsize],
+                   np.ones(len(evoked.times) - lsize - rsize),
+                   np.hanning(2 * rsize)[rsize:]]
+    evoked.data *= window[None, :]
+    return evoked
+
+
+def _compute_residual(forward, evoked, X, active_set, info):
+    """Evoked minus the forward prediction of X, with the evoked's projections."""
+    sel = [forward["sol"]["row_names"].index(c) for c in info["ch_names"]]
+    residual = evoked.copy().pick(info["ch_names"])
+    pred = residual.copy()
+    pred.data = forward["sol"]["data"][sel][:, active_set] @ X
+    active = [p for p in evoked.info["projs"] if p["active"]]
+    inactive = [p for p in evoked.info["projs"] if not p["active"]]
+    if active:
+        with pred.info._unlock():
+            pred.info["projs"] = deactivate_proj(active, copy=True, verbose=False)
+        pred.apply_proj(verbose=False)
+        pred.add_proj(inactive, remove_existing=False, verbose=False)
+    residual.data -= pred.data
+    return residual
+
+
+def _active_positions(active_set, n_orient):
+    return np.unique(np.flatnonzero(active_set) // n_orient)
+
+
+def _vertices(src, pos):
+    """Split position indices into per-source-space vertex numbers."""
+    out, start = [], 0
+    for s in src:
+        n = len(s["vertno"])
+        out.append(s["vertno"][pos[(pos >= start) & (pos < start + n)] - start])
+        start += n
+    return out
+
+
+def _make_sparse_stc(X, active_set, forward, tmin, tstep, pick_ori):
+    n_orient = 1 if is_fixed_orient(forward) else 3
+    source_nn, vector = forward["source_nn"], False
+    if n_orient == 3:
+        if pick_ori == "vector":
+            vector, source_nn = True, source_nn.reshape(-1, 3, 3)
+        else:
+            X = combine_xyz(X)
+    pos = _active_positions(active_set, n_orient)
+    src = forward["src"]
+    return _make_stc(X, _vertices(src, pos), src.kind, tmin, tstep,
+                     src[0]["subject_his_id"], vector=vector,
+                     source_nn=source_nn[pos])
+
+
+def _split_gof(M, X, gain):
+    """Goodness of fit (%) per dipole and time, split on an orthonormal basis."""
+    norm = (M * M).sum(0, keepdims=True)
+    norm[norm == 0] = np.inf
+    res = M - gain @ X
+    U, s, _ = np.linalg.svd(gain, full_matrices=False)
+    if U.shape[1] > 0:
+        U = U[:, s >= s[0] * 1e-6]
+    w = (U.T @ gain)[:, :, None] * X
+    w_norm = np.linalg.norm(w, axis=1, keepdims=True)
+    w_norm[w_norm == 0] = 1.0
+    w /= w_norm
+    fit = np.linalg.norm((U.T @ M)[:, None] * w, axis=0) ** 2
+    over = np.linalg.norm((U.T @ res)[:, None] * w, axis=0) ** 2
+    return 100 * (fit - over) / norm
+
+
+def _make_dipoles(X, active_set, forward, tmin, tstep, M, gain_active):
+    times = tmin + tstep * np.arange(X.shape[1])
+    n_orient = 1 if is_fixed_orient(forward) else 3
+    gof = _split_gof(M, X, gain_active)
+    pos = _active_positions(active_set, n_orient)
+    gof = gof.reshape(len(pos), n_orient, len(times)).sum(1)
+    dipoles = []
+    for k, p in enumerate(pos):
+        rr = np.repeat(forward["source_rr"][p][None], len(times), axis=0)
+        X_ = X[k * n_orient : (k + 1) * n_orient]
+        if n_orient == 1:
+            amp = X_[0]
+            ori = np.repeat(forward["source_nn"][p][None], len(times), axis=0)
+        else:
+            if forward["surf_ori"]:
+                X_ = forward["source_nn"][p * 3 : (p + 1) * 3].T @ X_
+            amp = np.linalg.norm(X_, axis=0)
+            ori = np.zeros((len(times), 3))
+            ori[amp > 0] = (X_[:, amp > 0] / amp[amp > 0]).T
+        dipoles.append(Dipole(times, rr, amp, ori, gof[k]))
+    return dipoles
+
+
+@verbose
+def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=3000,
+                  tol=1e-4, weights=None, weights_min=0.0, pca=True, debias=True,
+                  wsize=64, tstep=4, window=0.02, return_residual=False,
+                  return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
+                  rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
+                  verbose=None):
+    """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
+
+    Same parameters, defaults and return types as
+    ``mne.inverse_sparse.tf_mixed_norm`` (MNE 1.13), solved by
+    :func:`tfmxne.solve`.
+
+    Parameters
+    ----------
+    evoked : Evoked
+        Data (average reference projector required for EEG).
+    forward : Forward
+        Forward operator (surface or volume source space).
+    noise_cov : Covariance
+        Noise covariance for whitening.
+    loose, depth, pca, rank : see ``mne.inverse_sparse.tf_mixed_norm``
+        Orientation prior, depth weighting exponent, whitening options.
+    maxit : int
+        Maximum passes over the active set per outer iteration.
+    tol : float
+        Tolerance on the duality gap, relative to ``||M||_F^2``.
+    weights : None | array, shape (n_sources,) | SourceEstimate
+        Prior weights of the sources (e.g. a dSPM estimate: max abs over time).
+    weights_min : float
+        Sources whose weight is below this value are excluded.
+    debias : bool
+        Remove the amplitude bias of the penalty.
+    wsize, tstep : int | list of int
+        STFT window sizes and hops (lists: multi-scale dictionary).
+    window : float | (float, float) | None
+        Length in seconds of the Hann tapers applied to the data edges.
+    return_residual : bool
+        Also return the residual as an Evoked.
+    return_as_dipoles : bool
+        Return a list of Dipole instead of a SourceEstimate.
+    alpha : float in [0, 100)
+        Overall regularisation in percent of ``alpha_max``.
+    l1_ratio : float in [0, 1]
+        Share of the time-frequency (L1) penalty, 0 giving MxNE.
+    dgap_freq : int
+        Passes between gap checks on the active set.
+    pick_ori : None | 'vector'
+        Keep the three orientations ('vector') or their norm (None).
+    n_tfmxne_iter : int
+        Number of reweighted problems (1: plain TF-MxNE).
+    return_info : bool
+        Also return the convergence record (dict, last item of the output):
+        ``p_obj`` and ``dgap`` per check, ``full`` (which checks were on the
+        full problem), ``n_iter``, ``converged``, ``gap``, ``tol`` (absolute),
+        ``alpha_max``, ``alpha_space``, ``alpha_time``, ``active_vertices``
+        (one array per source space).
+    verbose : bool | str | int | None
+        MNE's verbosity for the preparation steps; the solver logs to the
+        ``"tfmxne"`` logger.
+
+    Returns
+    -------
+    stc : SourceEstimate | VectorSourceEstimate | VolSourceEstimate | list of Dipole
+        The sparse estimate.
+    residual : Evoked
+        Data minus the fit; only if ``return_residual``.
+    info : dict
+        Convergence record; only if ``return_info``.
+    """
+    _check_reference(evoked)
+    all_ch_names, info = evoked.ch_names, evoked.info
+    if alpha is None or not 0.0 <= alpha < 100:
+        raise ValueError(f"alpha must be in range [0, 100). Got alpha = {alpha}")
+    if l1_ratio is None or not 0.0 <= l1_ratio <= 1.0:
+        raise ValueError(f"l1_ratio must be in range [0, 1]. Got l1_ratio = {l1_ratio}")
+    if n_tfmxne_iter < 1:
+        raise ValueError("TF-MxNE has to be computed at least 1 time. "
+                         f"Requires n_tfmxne_iter >= 1, got {n_tfmxne_iter}")
+    if dgap_freq <= 0:
+        raise ValueError(f"dgap_freq must be a positive integer. Got {dgap_freq}")
+    _check_option("pick_ori", pick_ori, [None, "vector"])
+    wsize, tstep = np.atleast_1d(wsize), np.atleast_1d(tstep)
+    if len(tstep) != len(wsize):
+        raise ValueError("The same number of window sizes and steps must be passed. "
+                         f"Got tstep = {tstep} and wsize = {wsize}")
+    alpha_space, alpha_time = alpha * (1.0 - l1_ratio), alpha * l1_ratio
+
+    forward, gain_info, gain, _, _, source_weighting, _, _, whitener = (
+        _prepare_forward(forward, info, noise_cov, "auto", loose, rank, pca,
+                         use_cps=True, **_check_depth(depth, "depth_sparse")))
+    if pick_ori == "vector" and is_fixed_orient(forward):
+        raise ValueError('pick_ori="vector" cannot be combined with a fixed '
+                         "orientation forward solution.")
+    n_orient = 1 if is_fixed_orient(forward) else 3
+    mask = None
+    if weights is not None:
+        gain, source_weighting, mask = _prepare_weights(
+            gain, source_weighting, weights, weights_min, n_orient)
+
+    if window is not None:
+        evoked = _window_evoked(evoked, window)
+    sel = [all_ch_names.index(name) for name in gain_info["ch_names"]]
+    M = whitener @ evoked.data[sel]
+
+    # Scale so that alpha is in % of alpha_max and tol relative to ||M||^2
+    tol_abs = tol * float(np.sum(M * M))
+    tf = TFDictionary(wsize, tstep, M.shape[1])
+    a_max = _alpha_max(gain, M, tf, l1_ratio, n_orient) * 0.01
+    gain /= a_max
+    source_weighting /= a_max
+
+    res = solve(M, gain, alpha_space, alpha_time, wsize=wsize, tstep=tstep,
+                n_orient=n_orient, maxit=maxit, tol=tol_abs, dgap_freq=dgap_freq,
+                n_tfmxne_iter=n_tfmxne_iter, debias=debias)
+    X, active_set = res.X, res.active_set
+    gain_active = gain[:, active_set]
+    if mask is not None:
+        full = np.zeros(len(mask), dtype=bool)
+        full[mask] = active_set
+        active_set = full
+    X = X * source_weighting[active_set][:, None]
+    gain_active /= source_weighting[active_set]
+    if not active_set.any():
+        logger.info("No active source: alpha=%s is at or above alpha_max; the "
+                    "estimate is empty.", alpha)
+
+    tmin, tstep_s = evoked.times[0], 1.0 / info["sfreq"]
+    if return_as_dipoles:
+        out = _make_dipoles(X, active_set, forward, tmin, tstep_s, M, gain_active)
+    else:
+        out = _make_sparse_stc(X, active_set, forward, tmin, tstep_s, pick_ori)
+    outputs = [out]
+    if return_residual:
+        outputs.append(_compute_residual(forward, evoked, X, active_set, gain_info))
+    if return_info:
+        outputs.append(dict(
+            p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
+            converged=res.converged, gap=res.gap, tol=tol_abs,
+            alpha_max=100 * a_max, alpha_space=alpha_space, alpha_time=alpha_time,
+            active_vertices=_vertices(forward["src"],
+                                      _active_positions(active_set, n_orient))))
+    logger.info("[done]")
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -1,0 +1,199 @@
+"""FFT-based tight-frame STFT with a sine window, batched over signals.
+
+The transform is the one of :func:`mne.time_frequency.stft` (same coefficients,
+same layout) but it is computed with strided frames and ``rfft`` only: no dense
+``n_times x n_coefs`` matrices, so memory is linear in ``n_times``.
+
+For a signal ``x`` of length ``T``, window ``w`` (``wsize`` samples, sine
+window) and hop ``tstep``, with ``n_steps = ceil(T / tstep)`` frames::
+
+    Z[f, t] = sum_u x[t * tstep + u - o] w[u] / s[t * tstep + u] exp(-2i pi f u / wsize)
+
+with ``o = (wsize - tstep) // 2`` the edge offset and
+``s = sqrt(wsize * sum_t w(. - t tstep) ** 2)`` the overlap normalisation that
+makes the frame tight: ``istft(stft(x)) == x`` and ``||x||^2 == ||Z||_c^2``, where
+``||.||_c`` counts every frequency twice except 0 and ``wsize / 2`` (the negative
+frequencies are implied by the real input).
+"""
+
+from math import ceil
+
+import numpy as np
+from scipy.fft import irfft, rfft
+
+
+def _check_params(wsize, tstep):
+    wsize, tstep = int(wsize), int(tstep)
+    if wsize % 4:
+        raise ValueError(f"The window length must be a multiple of 4, got {wsize}.")
+    if tstep % 2 or wsize % tstep:
+        raise ValueError(
+            "The step size must be a multiple of 2 and a divider of the window "
+            f"length, got tstep={tstep} for wsize={wsize}."
+        )
+    if tstep > wsize // 2:
+        raise ValueError("The step size must be smaller than half the window length.")
+    return wsize, tstep
+
+
+def _overlap_add(frames, tstep):
+    """Sum frames of shape (..., n_steps, wsize) placed every ``tstep`` samples."""
+    n_steps, wsize = frames.shape[-2:]
+    q = wsize // tstep
+    blocks = frames.reshape(frames.shape[:-1] + (q, tstep))
+    out = np.zeros(frames.shape[:-2] + (n_steps - 1 + q, tstep), dtype=frames.dtype)
+    for k in range(q):
+        out[..., k : k + n_steps, :] += blocks[..., k, :]
+    return out.reshape(frames.shape[:-2] + (-1,))
+
+
+def _windows(wsize, tstep, n_steps):
+    """Analysis and synthesis windows per frame, both of shape (n_steps, wsize)."""
+    win = np.sin(np.arange(0.5, wsize + 0.5) / wsize * np.pi)
+    overlap = _overlap_add(np.broadcast_to(win**2, (n_steps, wsize)), tstep)
+    frames = np.lib.stride_tricks.sliding_window_view(overlap, wsize)[::tstep]
+    analysis = win / np.sqrt(wsize * frames)
+    synthesis = win / np.sqrt(frames / wsize)
+    return analysis, synthesis
+
+
+class STFT:
+    """One sine-window STFT frame ``phi`` of size (wsize, tstep) for n_times.
+
+    Parameters
+    ----------
+    wsize : int
+        Window length in samples (multiple of 4).
+    tstep : int
+        Hop in samples (multiple of 2, divides ``wsize``, at most ``wsize / 2``).
+    n_times : int
+        Length of the signals.
+
+    Attributes
+    ----------
+    n_freqs, n_steps, n_coefs : int
+        ``wsize // 2 + 1``, ``ceil(n_times / tstep)`` and their product.
+    """
+
+    def __init__(self, wsize, tstep, n_times):
+        self.wsize, self.tstep = _check_params(wsize, tstep)
+        self.n_times = int(n_times)
+        self.n_freqs = self.wsize // 2 + 1
+        self.n_steps = int(ceil(self.n_times / self.tstep))
+        self.n_coefs = self.n_freqs * self.n_steps
+        self._offset = (self.wsize - self.tstep) // 2
+        self._padded = self.wsize + (self.n_steps - 1) * self.tstep
+        self._analysis, self._synthesis = _windows(
+            self.wsize, self.tstep, self.n_steps
+        )
+
+    def forward(self, x):
+        """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
+        x = np.asarray(x, dtype=np.float64)
+        xp = np.zeros(x.shape[:-1] + (self._padded,))
+        xp[..., self._offset : self._offset + self.n_times] = x
+        frames = np.lib.stride_tricks.sliding_window_view(xp, self.wsize, axis=-1)
+        frames = frames[..., :: self.tstep, :] * self._analysis
+        return np.swapaxes(rfft(frames, axis=-1), -1, -2)
+
+    def adjoint(self, Z):
+        """Inverse STFT (...,  n_freqs, n_steps) -> real (..., n_times)."""
+        frames = irfft(np.swapaxes(Z, -1, -2), n=self.wsize, axis=-1)
+        frames *= self._synthesis
+        x = _overlap_add(frames, self.tstep)
+        return x[..., self._offset : self._offset + self.n_times]
+
+
+class TFDictionary:
+    """Union of STFT frames ``Phi = [phi_1, ..., phi_D] / sqrt(D)``.
+
+    Coefficients of a signal are the concatenation, along the last axis, of the
+    raveled ``(n_freqs_d, n_steps_d)`` STFT of each frame, divided by
+    ``sqrt(D)``, the layout of ``mne.inverse_sparse``. The dictionary stays a
+    tight frame: ``synthesis(analysis(x)) == x``.
+
+    Parameters
+    ----------
+    wsize, tstep : int | sequence of int
+        Window sizes and hops, one per frame.
+    n_times : int
+        Length of the signals.
+    """
+
+    def __init__(self, wsize, tstep, n_times):
+        wsize, tstep = np.atleast_1d(wsize), np.atleast_1d(tstep)
+        if len(wsize) != len(tstep):
+            raise ValueError(
+                "The same number of window sizes and steps must be passed. "
+                f"Got tstep = {tstep} and wsize = {wsize}"
+            )
+        self.n_times = int(n_times)
+        self.frames = [STFT(w, s, n_times) for w, s in zip(wsize, tstep)]
+        self.n_dicts = len(self.frames)
+        self.n_coefs = sum(f.n_coefs for f in self.frames)
+        self._bounds = np.cumsum([0] + [f.n_coefs for f in self.frames])
+        self._scale = 1.0 / np.sqrt(self.n_dicts)
+        self.counts = np.concatenate([_freq_counts(f) for f in self.frames])
+
+    def analysis(self, x):
+        """Coefficients ``Phi x``: (..., n_times) -> complex (..., n_coefs)."""
+        x = np.asarray(x, dtype=np.float64)
+        out = np.empty(x.shape[:-1] + (self.n_coefs,), dtype=np.complex128)
+        for f, lo, hi in zip(self.frames, self._bounds[:-1], self._bounds[1:]):
+            out[..., lo:hi] = f.forward(x).reshape(x.shape[:-1] + (-1,))
+        if self.n_dicts > 1:
+            out *= self._scale
+        return out
+
+    def synthesis(self, Z):
+        """Signals ``Phi^H Z``: complex (..., n_coefs) -> (..., n_times)."""
+        Z = np.asarray(Z)
+        x = np.zeros(Z.shape[:-1] + (self.n_times,))
+        for f, lo, hi in zip(self.frames, self._bounds[:-1], self._bounds[1:]):
+            x += f.adjoint(Z[..., lo:hi].reshape(Z.shape[:-1] + (f.n_freqs, -1)))
+        if self.n_dicts > 1:
+            x *= self._scale
+        return x
+
+    def norm2(self, Z):
+        """Squared L2 norm of each row counting the implied negative frequencies.
+
+        ``||Z||_c^2 = sum_k c_k |Z_k|^2`` with ``c_k = 1`` for frequency 0 and
+        ``wsize / 2`` and 2 otherwise; by Parseval it equals ``||Phi^H Z||^2``
+        for ``Z = Phi x``.
+        """
+        return (Z.real**2 + Z.imag**2) @ self.counts
+
+    def norm1(self, A):
+        """L1 norm ``sum_k c_k |A_k|`` of each row of A (complex or magnitudes)."""
+        return np.abs(A) @ self.counts
+
+
+def _freq_counts(frame):
+    """How many times each coefficient of a frame counts (2 except f=0, Nyquist)."""
+    c = np.full((frame.n_freqs, frame.n_steps), 2.0)
+    c[[0, -1]] = 1.0
+    return c.ravel()
+
+
+def stft(x, wsize, tstep=None):
+    """STFT of x (n_signals, n_times) -> (n_signals, wsize // 2 + 1, n_steps).
+
+    Same values as :func:`mne.time_frequency.stft`.
+    """
+    x = np.atleast_2d(x)
+    tstep = wsize // 2 if tstep is None else tstep
+    return STFT(wsize, tstep, x.shape[-1]).forward(x)
+
+
+def istft(X, tstep=None, Tx=None):
+    """Inverse STFT (..., wsize // 2 + 1, n_steps) -> (..., Tx).
+
+    Same values as :func:`mne.time_frequency.istft`.
+    """
+    X = np.asarray(X)
+    n_freqs, n_steps = X.shape[-2:]
+    wsize = 2 * (n_freqs - 1)
+    tstep = wsize // 2 if tstep is None else tstep
+    x = STFT(wsize, tstep, n_steps * tstep).adjoint(X)
+    return x if Tx is None else x[..., :Tx]
