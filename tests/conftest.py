@@ -97,3 +97,11 @@ def demo_run(tmp_path_factory):
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     return {"workdir": workdir, "bids_root": bids_root, "configfile": configfile,
             "deriv": bids_root / "derivatives" / "tfmxne", "wall_s": time.perf_counter() - start}
+
+
+@pytest.fixture(scope="session")
+def sample_head_cache(tmp_path_factory):
+    """Folder (outside the repository) where the sample-head forward is built once per session."""
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"MNE sample reference files not found at {SAMPLE_DIR}")
+    return tmp_path_factory.mktemp("sample_head_cache")

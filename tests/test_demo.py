@@ -165,9 +165,9 @@ def test_morlet_and_pink_noise_helpers():
 @pytest.mark.sample
 @pytest.mark.skipif(not (SAMPLE_DIR / "sample_audvis_short-ave.fif.gz").is_file(),
                     reason=f"MNE sample reference files not found at {SAMPLE_DIR}")
-def test_sample_head_dataset(tmp_path_factory):
+def test_sample_head_dataset(tmp_path_factory, sample_head_cache):
     base = tmp_path_factory.mktemp("sample_head")
-    root = demo.make_sample_head_dataset(base / "bids", SAMPLE_DIR, base / "work",
+    root = demo.make_sample_head_dataset(base / "bids", SAMPLE_DIR, sample_head_cache,
                                          n_subjects=1, seed=0, n_trials=6)
     raw = _raw(root, run=None)
     assert len(mne.pick_types(raw.info, meg=True, exclude=[])) == 306

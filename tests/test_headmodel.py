@@ -157,8 +157,8 @@ def test_template_bem_and_eeg_forward(subjects_dir, template_bem):
 
 # --------------------------------------------------------------------------- sample head
 @pytest.fixture(scope="module")
-def sample_fwd(tmp_path_factory):
-    work = tmp_path_factory.mktemp("sample_fwd")
+def sample_fwd(sample_head_cache):
+    work = sample_head_cache
     start = time.perf_counter()
     fwd = hm.sample_head_forward(SAMPLE_DIR, work)
     return work, fwd, time.perf_counter() - start

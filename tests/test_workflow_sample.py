@@ -10,13 +10,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.sample]
 
 
 @pytest.mark.skipif(not SAMPLE_DIR.is_dir(), reason=f"real sample head data not found at {SAMPLE_DIR}")
-def test_sample_head_sources_found_within_10_mm(tmp_path):
+def test_sample_head_sources_found_within_10_mm(tmp_path, sample_head_cache):
     from mne_bids import get_entity_vals
 
     from tfmxne.pipeline.demo import make_sample_head_dataset
 
     bids_root = tmp_path / "bids"
-    make_sample_head_dataset(bids_root, SAMPLE_DIR, tmp_path / "work", n_subjects=1, seed=0)
+    make_sample_head_dataset(bids_root, SAMPLE_DIR, sample_head_cache, n_subjects=1, seed=0)
     (task,) = get_entity_vals(bids_root, "task")
     configfile = tmp_path / "config.yaml"
     configfile.write_text(
