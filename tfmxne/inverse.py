@@ -12,6 +12,8 @@ support::
 and ``tol`` is relative to ``||M||_F^2``.
 """
 
+from numbers import Real
+
 import numpy as np
 from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
@@ -23,6 +25,7 @@ from mne.utils import _check_depth, _check_option, verbose
 from .norms import alpha_max as _alpha_max
 from .solver import logger, solve
 from .stft import TFDictionary
+from .sure import sure_path
 
 
 def _prepare_weights(gain, source_weighting, weights, weights_min, n_orient):
@@ -151,6 +154,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   wsize=64, tstep=4, window=0.02, return_residual=False,
                   return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
+                  sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
                   verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
@@ -186,8 +190,15 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Also return the residual as an Evoked.
     return_as_dipoles : bool
         Return a list of Dipole instead of a SourceEstimate.
-    alpha : float in [0, 100)
-        Overall regularisation in percent of ``alpha_max``.
+    alpha : float in [0, 100) | 'sure'
+        Overall regularisation in percent of ``alpha_max``. ``'sure'`` selects
+        it by Stein's unbiased risk estimate over a warm-started path
+        (:func:`tfmxne.sure.sure_path`: ``sure_n_alphas`` alphas log-spaced
+        from 100 to ``sure_alpha_min``, two solves per alpha, each to the
+        absolute gap ``epsilon^2`` instead of ``tol``), with the whitened
+        noise level ``sigma = 1 / sqrt(evoked.nave)`` (``noise_cov`` is taken
+        as the covariance of single trials, as in MNE's inverse operators);
+        not with ``n_tfmxne_iter > 1``.
     l1_ratio : float in [0, 1]
         Share of the time-frequency (L1) penalty, 0 giving MxNE.
     dgap_freq : int
@@ -200,8 +211,17 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Also return the convergence record (dict, last item of the output):
         ``p_obj`` and ``dgap`` per check, ``full`` (which checks were on the
         full problem), ``n_iter``, ``converged``, ``gap``, ``tol`` (absolute),
-        ``alpha_max``, ``alpha_space``, ``alpha_time``, ``active_vertices``
-        (one array per source space).
+        ``alpha_max``, ``alpha`` (percent of alpha_max), ``alpha_space``,
+        ``alpha_time``, ``active_vertices`` (one array per source space) and
+        ``sure`` (None,
+        or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
+        ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...).
+    sure_n_alphas : int
+        Grid size of ``alpha='sure'`` (its first point, 100, is not solved).
+    sure_alpha_min : float
+        Smallest alpha (percent of alpha_max) of the ``alpha='sure'`` grid.
+    random_state : None | int | numpy.random.Generator
+        Seed of the SURE perturbation (``alpha='sure'`` only).
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -217,8 +237,12 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     """
     _check_reference(evoked)
     all_ch_names, info = evoked.ch_names, evoked.info
-    if alpha is None or not 0.0 <= alpha < 100:
-        raise ValueError(f"alpha must be in range [0, 100). Got alpha = {alpha}")
+    use_sure = isinstance(alpha, str) and alpha == "sure"
+    if not use_sure and (not isinstance(alpha, Real) or not 0.0 <= alpha < 100):
+        raise ValueError("alpha must be in range [0, 100) or 'sure'. "
+                         f"Got alpha = {alpha!r}")
+    if use_sure and n_tfmxne_iter > 1:
+        raise ValueError("alpha='sure' is not available with n_tfmxne_iter > 1.")
     if l1_ratio is None or not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in range [0, 1]. Got l1_ratio = {l1_ratio}")
     if n_tfmxne_iter < 1:
@@ -231,7 +255,6 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if len(tstep) != len(wsize):
         raise ValueError("The same number of window sizes and steps must be passed. "
                          f"Got tstep = {tstep} and wsize = {wsize}")
-    alpha_space, alpha_time = alpha * (1.0 - l1_ratio), alpha * l1_ratio
 
     forward, gain_info, gain, _, _, source_weighting, _, _, whitener = (
         _prepare_forward(forward, info, noise_cov, "auto", loose, rank, pca,
@@ -257,9 +280,21 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     gain /= a_max
     source_weighting /= a_max
 
-    res = solve(M, gain, alpha_space, alpha_time, wsize=wsize, tstep=tstep,
-                n_orient=n_orient, maxit=maxit, tol=tol_abs, dgap_freq=dgap_freq,
-                n_tfmxne_iter=n_tfmxne_iter, debias=debias)
+    path = None
+    if use_sure:
+        # the noise covariance is the one of single trials (MNE's convention):
+        # the whitened noise of an average of nave trials has std 1 / sqrt(nave)
+        path = sure_path(M, gain, l1_ratio, wsize=wsize, tstep=tstep,
+                         n_orient=n_orient, sigma=1.0 / np.sqrt(evoked.nave),
+                         n_alphas=sure_n_alphas,
+                         alpha_min=sure_alpha_min, maxit=maxit, dgap_freq=dgap_freq,
+                         debias=debias, random_state=random_state)
+        res, alpha, tol_abs = path.result, path.alpha, path.tol
+    alpha_space, alpha_time = alpha * (1.0 - l1_ratio), alpha * l1_ratio
+    if path is None:
+        res = solve(M, gain, alpha_space, alpha_time, wsize=wsize, tstep=tstep,
+                    n_orient=n_orient, maxit=maxit, tol=tol_abs,
+                    dgap_freq=dgap_freq, n_tfmxne_iter=n_tfmxne_iter, debias=debias)
     X, active_set = res.X, res.active_set
     gain_active = gain[:, active_set]
     if mask is not None:
@@ -284,8 +319,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         outputs.append(dict(
             p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
             converged=res.converged, gap=res.gap, tol=tol_abs,
-            alpha_max=100 * a_max, alpha_space=alpha_space, alpha_time=alpha_time,
+            alpha_max=100 * a_max, alpha=alpha, alpha_space=alpha_space,
+            alpha_time=alpha_time,
             active_vertices=_vertices(forward["src"],
-                                      _active_positions(active_set, n_orient))))
+                                      _active_positions(active_set, n_orient)),
+            sure=None if path is None else path.as_dict()))
     logger.info("[done]")
     return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -104,6 +104,23 @@ def tf_map(timecourse, sfreq, tmin, wsize, tstep, title):
     return fig
 
 
+def sure_curve(sure, title):
+    """SURE along the alpha path (``record['sure']``), the selected alpha, active sources."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    fig.subplots_adjust(left=0.16, right=0.86, bottom=0.16, top=0.88)
+    alphas = np.asarray(sure["alphas"])
+    ax.plot(alphas, sure["sure"], "o-", label="SURE")
+    ax.axvline(sure["alpha"], ls="--", c="k", label=f"selected alpha = {sure['alpha']:.3g}")
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set(xlabel="alpha (% of alpha_max)", ylabel="SURE (risk estimate)", title=title)
+    ax2 = ax.twinx()
+    ax2.step(alphas, sure["n_active"], where="mid", c="tab:orange", label="active sources")
+    ax2.set_ylabel("active sources", color="tab:orange")
+    ax.legend(loc="upper right", fontsize="small")
+    return fig
+
+
 def convergence(record, title):
     """Duality gap (log scale) and objective at each gap check of the solver."""
     fig, ax = plt.subplots(figsize=(6, 3))

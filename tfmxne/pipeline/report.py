@@ -16,6 +16,7 @@ from .sources import source_positions_mri
 
 def _summary_html(cond, ev, alpha) -> str:
     record, sources = cond["record"], cond["sources"]
+    alpha = record.get("alpha", alpha)
     gap = record["final_gap"]
     verdict = (
         f"<b>converged</b> (final duality gap {gap:.3g} &lt; tol {record['tol']:.3g})"
@@ -29,6 +30,10 @@ def _summary_html(cond, ev, alpha) -> str:
     )
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
     note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
+    if record.get("sure"):
+        sure = record["sure"]
+        note += (f"<p>alpha = {alpha:.3g} % of alpha_max selected by SURE (minimal Stein unbiased "
+                 f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
     return (
         f"<p>{found}. Solver: {verdict}, {record['n_iter']} iterations.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
@@ -134,6 +139,8 @@ def _add_condition(report, figs, cond, positions, alpha, solver, max_tf_maps):
         ("timecourses", figures.source_time_courses(stc.copy().crop(evoked.times[0], evoked.times[-1]),
                                                     sources, f"{name}: active sources"), "time courses"),
         ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
+        *([("sure", figures.sure_curve(cond["record"]["sure"], f"{name}: choice of alpha by SURE"),
+            "SURE path")] if cond["record"].get("sure") else []),
     ):
         figs.add(fig, f"{label}_{key}", f"{name}: {fig_title}", section)
     for _, row in sources.head(max_tf_maps).iterrows():

@@ -7,6 +7,7 @@ import numpy as np
 SOLVER_PARAMS = (
     "alpha", "l1_ratio", "loose", "depth", "wsize", "tstep", "window", "maxit", "tol",
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
+    "sure_n_alphas", "sure_alpha_min", "random_state",
 )
 
 
@@ -38,7 +39,9 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         Convergence record: ``checks`` (list of ``{objective, gap, full}`` per
         duality-gap evaluation; ``full`` is False for checks on the active set only),
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
-        ``n_active``.
+        ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
+        (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
+        ``n_active`` per alpha and the selected ``alpha``).
     """
     from tfmxne import tf_mixed_norm
 
@@ -60,6 +63,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         "n_iter": int(info["n_iter"]),
         "alpha_max": float(info["alpha_max"]),
         "n_active": int(sum(len(v) for v in stc.vertices)),
+        "alpha": float(info["alpha"]),
+        "sure": info["sure"],
     }
     if not np.isfinite(record["final_gap"]):
         record["final_gap"] = None
