@@ -18,35 +18,15 @@ import numpy as np
 from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
 from mne.forward import is_fixed_orient
-from mne.minimum_norm.inverse import _check_reference, _prepare_forward, combine_xyz
-from mne.source_estimate import _BaseSourceEstimate, _make_stc
-from mne.utils import _check_depth, _check_option, verbose
+from mne.minimum_norm.inverse import _check_reference, combine_xyz
+from mne.source_estimate import _make_stc
+from mne.utils import _check_option, verbose
 
 from .norms import alpha_max as _alpha_max
+from .prepare import prepare_forward
 from .solver import logger, solve
 from .stft import TFDictionary
 from .sure import sure_path
-
-
-def _prepare_weights(gain, source_weighting, weights, weights_min, n_orient):
-    """Scale gain columns by the prior weights and drop those below weights_min."""
-    if isinstance(weights, _BaseSourceEstimate):
-        weights = np.max(np.abs(weights.data), axis=1)
-    weights = np.asarray(weights, dtype=float)
-    w_max = np.max(weights)
-    if weights_min > w_max:
-        raise ValueError(f"weights_min > weights_max ({weights_min} > {w_max})")
-    weights = np.repeat(weights / w_max, n_orient)
-    if len(weights) != gain.shape[1]:
-        raise ValueError(
-            "weights do not have the correct dimension "
-            f" ({len(weights)} != {gain.shape[1]})"
-        )
-    source_weighting *= weights if source_weighting.ndim == 1 else weights[:, None]
-    gain *= weights[None, :]
-    mask = weights > weights_min / w_max
-    logger.info("Reducing source space to %d sources", mask.sum() // n_orient)
-    return gain[:, mask], source_weighting, mask
 
 
 def _window_evoked(evoked, size):
@@ -256,17 +236,12 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         raise ValueError("The same number of window sizes and steps must be passed. "
                          f"Got tstep = {tstep} and wsize = {wsize}")
 
-    forward, gain_info, gain, _, _, source_weighting, _, _, whitener = (
-        _prepare_forward(forward, info, noise_cov, "auto", loose, rank, pca,
-                         use_cps=True, **_check_depth(depth, "depth_sparse")))
-    if pick_ori == "vector" and is_fixed_orient(forward):
+    forward, gain_info, gain, source_weighting, whitener, mask, n_orient = (
+        prepare_forward(forward, info, noise_cov, loose, depth, rank, pca,
+                        weights=weights, weights_min=weights_min))
+    if pick_ori == "vector" and n_orient == 1:
         raise ValueError('pick_ori="vector" cannot be combined with a fixed '
                          "orientation forward solution.")
-    n_orient = 1 if is_fixed_orient(forward) else 3
-    mask = None
-    if weights is not None:
-        gain, source_weighting, mask = _prepare_weights(
-            gain, source_weighting, weights, weights_min, n_orient)
 
     if window is not None:
         evoked = _window_evoked(evoked, window)
