@@ -47,7 +47,9 @@ def runs(tmp_path_factory):
         args = ["--configfile", str(configfile)]
         if mode == "slurm":
             args += ["--profile", str(PROFILE), "--slurm-init-seconds-before-status-checks", "5",
-                     "--slurm-no-account", "--jobs", "8"]
+                     "--slurm-no-account", "--slurm-keep-successful-logs", "--jobs", "8",
+                     # the CI node has 2 CPUs: a group job must not ask for more
+                     "--cores", "2"]
         else:
             args += ["--cores", "2"]
         proc = run_snakemake(*args, workdir=workdir, timeout=2400)
