@@ -3,15 +3,14 @@
 Needs the MNE sample files in ``../shared/data/sample`` (skipped otherwise).
 """
 
-from pathlib import Path
 
 import mne
 import numpy as np
 import pytest
 
 import tfmxne
+from conftest import SAMPLE_DIR as SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/sample"
 pytestmark = [
     pytest.mark.sample,
     pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"sample data not found in {SAMPLE}"),
@@ -68,7 +67,9 @@ def test_seed_example_settings(sample_data, small_forward):
                                                  loose=0.2, depth=0.9, verbose=False)
     stc_dspm = mne.minimum_norm.apply_inverse(evoked, inv, lambda2=1.0 / 9.0,
                                               method="dSPM", verbose=False)
-    kw = dict(loose=0.2, depth=0.9, maxit=200, tol=1e-4, weights=stc_dspm,
+    # tol 1e-6 as in MNE's example: at 1e-4 MNE's own peak is still 6 % from its
+    # converged value (1e-8), while ours is within 0.1 % of it already
+    kw = dict(loose=0.2, depth=0.9, maxit=200, tol=1e-6, weights=stc_dspm,
               weights_min=8.0, debias=True, wsize=16, tstep=4, window=0.05,
               alpha=51.0, l1_ratio=1.0 / 51.0, return_residual=True)
     stc_mne, res_mne = mne.inverse_sparse.tf_mixed_norm(
@@ -82,41 +83,6 @@ def test_seed_example_settings(sample_data, small_forward):
     assert info["n_iter"] > 0 and len(info["p_obj"]) == len(info["dgap"])
     for v, v_info in zip(stc.vertices, info["active_vertices"]):
         np.testing.assert_array_equal(v, v_info)
-
-
-@pytest.mark.parametrize("options", [
-    dict(pick_ori="vector", wsize=[16, 32], tstep=[4, 8], window=(0.02, 0.05)),
-    dict(n_tfmxne_iter=2, debias=False, loose=1.0),
-    dict(loose=0.0, return_as_dipoles=True),
-])
-def test_options_match_mne(sample_data, small_forward, options):
-    """Vector output, multi-dictionary, reweighting, free/fixed, dipoles."""
-    evoked, cov = sample_data
-    evoked = evoked.copy().crop(0.05, 0.2)
-    kw = dict(loose=0.2, depth=0.8, maxit=300, tol=1e-4, alpha=60.0, l1_ratio=0.05,
-              wsize=16, tstep=4, return_residual=True)
-    kw.update(options)
-    fwd = small_forward
-    if kw["loose"] == 0.0:
-        fwd = mne.convert_forward_solution(fwd, surf_ori=True, force_fixed=True,
-                                           verbose=False)
-    out_mne, res_mne = mne.inverse_sparse.tf_mixed_norm(evoked, fwd, cov,
-                                                        verbose=False, **kw)
-    out, res = tfmxne.tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
-    if kw.get("return_as_dipoles"):
-        assert len(out) == len(out_mne) > 0
-        for d, d_mne in zip(out, out_mne):
-            np.testing.assert_allclose(d.pos, d_mne.pos)
-            np.testing.assert_allclose(d.amplitude, d_mne.amplitude, rtol=1e-3,
-                                       atol=1e-3 * np.abs(d_mne.amplitude).max())
-            np.testing.assert_allclose(d.gof, d_mne.gof, atol=1e-2)
-        np.testing.assert_allclose(res.data, res_mne.data, atol=1e-3 * np.abs(
-            res_mne.data).max())
-        return
-    assert type(out) is type(out_mne)
-    assert out.data.shape == out_mne.data.shape and out.data.shape[0] > 0
-    _compare(out_mne if out.data.ndim == 2 else out_mne.magnitude(),
-             out if out.data.ndim == 2 else out.magnitude(), res_mne, res, evoked, cov)
 
 
 def test_volume_source_space(sample_data):

@@ -50,3 +50,36 @@ def test_seed_example_on_cortex_matches_mne(seed_problem):
         np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_allclose(np.abs(stc.data).max(1), np.abs(stc_mne.data).max(1), rtol=0.05)
     assert abs(_explained_variance(evoked, res, cov) - _explained_variance(evoked, res_mne, cov)) < 0.5
+
+
+@pytest.mark.parametrize("options", [
+    dict(pick_ori="vector", wsize=[16, 32], tstep=[4, 8], window=(0.02, 0.05)),
+    dict(n_tfmxne_iter=2, debias=False, loose=1.0),
+    dict(loose=0.0, return_as_dipoles=True),
+])
+def test_options_on_cortex_match_mne(seed_problem, options):
+    """Vector output, multi-dictionary, reweighting, free and fixed orientations, dipoles."""
+    from mne.inverse_sparse import tf_mixed_norm as mne_tf_mixed_norm
+
+    evoked, forward, cov, dspm = seed_problem
+    kw = {**SEED, **options}
+    if kw["loose"] == 0.0:
+        forward = mne.convert_forward_solution(forward, surf_ori=True, force_fixed=True,
+                                               verbose="error")
+    out_mne, res_mne = mne_tf_mixed_norm(evoked, forward, cov, weights=dspm, verbose="error", **kw)
+    out, res = tfmxne.tf_mixed_norm(evoked, forward, cov, weights=dspm, verbose="error", **kw)
+    if kw.get("return_as_dipoles"):
+        assert len(out) == len(out_mne) > 0
+        for d, d_mne in zip(out, out_mne):
+            np.testing.assert_allclose(d.pos, d_mne.pos)
+            np.testing.assert_allclose(np.abs(d.amplitude).max(), np.abs(d_mne.amplitude).max(),
+                                       rtol=0.05)
+    else:
+        assert type(out) is type(out_mne) and out.data.shape == out_mne.data.shape
+        assert out.data.shape[0] > 0, "no source: the comparison is empty"
+        if out.data.ndim == 3:
+            out, out_mne = out.magnitude(), out_mne.magnitude()
+        for ours, theirs in zip(out.vertices, out_mne.vertices):
+            np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_allclose(np.abs(out.data).max(1), np.abs(out_mne.data).max(1), rtol=0.05)
+    assert abs(_explained_variance(evoked, res, cov) - _explained_variance(evoked, res_mne, cov)) < 0.5

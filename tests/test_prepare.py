@@ -4,7 +4,6 @@ Uses the sample 'small' source space (2 x 258 sources) with a sphere model (fast
 to build); needs ``../shared/data/sample`` (skipped otherwise).
 """
 
-from pathlib import Path
 
 import mne
 import numpy as np
@@ -13,9 +12,9 @@ from mne.inverse_sparse.mxne_inverse import _prepare_weights
 from mne.minimum_norm.inverse import _prepare_forward
 from mne.utils import _check_depth
 
+from conftest import SAMPLE_DIR as SAMPLE
 from tfmxne.prepare import prepare_forward
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared/data/sample"
 pytestmark = [
     pytest.mark.sample,
     pytest.mark.skipif(not SAMPLE.is_dir(),

@@ -75,16 +75,16 @@ def prox_l21_l1(Z, tf, mu_space, mu_time, n_orient, w_time_zero=None):
         The result, or None when it is zero.
     """
     col = orient_magnitude(Z, n_orient)[0] if n_orient > 1 else np.abs(Z[0])
-    if np.all(col <= mu_time):
-        return None
-    shrink = np.maximum(1.0 - mu_time / np.maximum(col, mu_time), 0.0)
+    soft = col - mu_time  # |Z_k| after the L1 step: (|Z_k| - mu_t,k)_+
+    np.maximum(soft, 0.0, out=soft)
     if w_time_zero is not None:
-        shrink[w_time_zero] = 0.0
-    Z *= shrink
-    row = np.sqrt(tf.norm2(Z).sum())
+        soft[w_time_zero] = 0.0
+    row = np.sqrt((soft * soft) @ tf.counts)
     if row <= mu_space:
         return None
-    Z *= 1.0 - mu_space / row
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(soft > 0, soft / col, 0.0)
+    Z *= scale * (1.0 - mu_space / row)
     return Z
 
 
@@ -179,14 +179,15 @@ def epsilon_norm(Y, l1_ratio, counts, w_space=None, w_time=None):
 def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     """``max_j ||Phi G_j^T R||_eps,j``: the dual norm of the penalty at ``G^T R``.
 
-    Exact, with cheap bounds to skip positions.
-
-    Parseval gives ``nu_j <= ||G_j^T R||_F / (w^s_j (1 - rho))`` before any STFT.
-    For the remaining positions, ``a^2 - 2 a b <= (a - b)_+^2 <= (a - b)^2`` turns
-    the epsilon-norm equation into two quadratics in ``nu`` (using the L2 and
-    weighted L1 norms of the row), whose roots bound ``nu_j`` from below and
-    above; the sort-based exact value is only computed where the upper bound
-    exceeds the best lower bound.
+    Exact, with cheap tests to skip positions. Parseval gives
+    ``nu_j <= ||G_j^T R||_F / (w^s_j (1 - rho))`` before any STFT, so positions
+    are visited in decreasing order of that bound and the visit stops once it
+    is below the best value found. For a visited position,
+    ``f(t) = sum_k c_k (y_k - rho w_k t)_+^2`` is decreasing and
+    ``(w^s_j (1 - rho) t)^2`` increasing in ``t``, so ``nu_j > t`` iff
+    ``f(t) > (w^s_j (1 - rho) t)^2``: one vectorised pass tells which positions
+    beat the running maximum ``t``, and only those get the exact, sort-based
+    epsilon-norm.
 
     Parameters
     ----------
@@ -216,53 +217,50 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     rho = l1_ratio
     GTR = (G.T @ R).reshape(n_pos, n_orient, -1)
     ws = np.ones(n_pos) if w_space is None else np.asarray(w_space, float)
-    if rho >= 1.0:
-        cand = np.arange(n_pos)
+    if rho < 1.0:
+        bound = np.sqrt(np.sum(GTR**2, axis=(1, 2))) / (ws * (1.0 - rho))
+        order = np.argsort(-bound)
     else:
-        parseval = np.sqrt(np.sum(GTR**2, axis=(1, 2))) / (ws * (1.0 - rho))
-        order = np.argsort(-parseval)
-        top = order[:32]
-        best = _exact(GTR, top, tf, rho, n_orient, w_space, w_time).max()
-        cand = order[32:][parseval[order[32:]] > best]
-        if not len(cand):
-            return float(best)
-    step = max(1, 2**21 // (tf.n_coefs * n_orient))
-    lbs, ubs = [], []
-    for lo in range(0, len(cand), step):
-        idx = cand[lo : lo + step]
-        Y = orient_magnitude(tf.analysis(GTR[idx].reshape(-1, R.shape[1])), n_orient)
-        W = 1.0 if w_time is None else np.where(w_time[idx] > 0, w_time[idx], 0.0)
-        if w_time is not None:
-            Y = np.where(W > 0, Y, 0.0)
-        a = (Y**2) @ tf.counts
-        b = rho * ((Y * W) @ tf.counts)
-        k = rho**2 * ((np.ones_like(Y) * W**2) @ tf.counts)
-        s2 = (ws[idx] * (1.0 - rho)) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lbs.append(np.where(a > 0, a / (b + np.sqrt(b**2 + s2 * a)), 0.0))
-            A = k - s2
-            disc = b**2 - A * a
-            ub = np.where(disc >= 0, a / (b + np.sqrt(np.maximum(disc, 0))), np.inf)
-            ubs.append(np.minimum(ub, np.sqrt(a / s2)))
-    lb, ub = np.concatenate(lbs), np.concatenate(ubs)
-    best = max(best, lb.max()) if rho < 1.0 else lb.max()
-    order = np.argsort(-ub)
-    order = order[ub[order] > best * (1 - 1e-12)]
-    for lo in range(0, len(order), 256):
-        sel = order[lo : lo + 256]
-        if ub[sel[0]] <= best:
+        bound, order = None, np.arange(n_pos)
+    best = 0.0
+    step = max(32, 2**21 // (tf.n_coefs * n_orient))
+    lo, size = 0, 32  # a small first chunk sets a good running maximum early
+    while lo < n_pos:
+        idx = order[lo : lo + size]
+        lo, size = lo + size, step
+        if bound is not None and bound[idx[0]] <= best:
             break
-        best = max(best, _exact(GTR, cand[sel], tf, rho, n_orient, w_space,
-                                w_time).max())
-    return float(best)
+        Y = orient_magnitude(tf.analysis(GTR[idx].reshape(-1, R.shape[1])), n_orient)
+        W = None if w_time is None else w_time[idx]
+        if W is not None:
+            Y = np.where(W > 0, Y, 0.0)
+        best = chunk_max(Y, W, ws[idx], rho, tf.counts, best)
+    return best
 
 
-def _exact(GTR, idx, tf, rho, n_orient, w_space, w_time):
-    """Exact epsilon-norms of ``Phi G_j^T R`` for positions idx."""
-    Y = orient_magnitude(tf.analysis(GTR[idx].reshape(-1, GTR.shape[-1])), n_orient)
-    ws = None if w_space is None else w_space[idx]
-    wt = None if w_time is None else w_time[idx]
-    return epsilon_norm(Y, rho, tf.counts, ws, wt)
+def chunk_max(Y, W, ws, rho, counts, best):
+    """``max(best, max_j nu_j)`` for the rows of Y, computing few exact norms.
+
+    Rows whose epsilon-norm cannot beat the running maximum are told apart by
+    :func:`_exceeds` (one vectorised pass); the others get the exact norm in
+    batches of 32, the maximum being updated between batches.
+    """
+    above = np.flatnonzero(_exceeds(Y, W, ws, rho, counts, best))
+    while len(above):
+        top = above[:32]
+        nu = epsilon_norm(Y[top], rho, counts, ws[top], None if W is None else W[top])
+        best = max(best, float(nu.max()))
+        rest = above[32:]
+        above = rest[_exceeds(Y[rest], None if W is None else W[rest], ws[rest],
+                              rho, counts, best)]
+    return best
+
+
+def _exceeds(Y, W, ws, rho, counts, t):
+    """Which rows have an epsilon-norm above ``t`` (see :func:`dual_norm`)."""
+    shifted = Y - rho * t * (1.0 if W is None else W)
+    np.maximum(shifted, 0.0, out=shifted)
+    return (shifted * shifted) @ counts > (ws * (1.0 - rho) * t) ** 2
 
 
 def alpha_max(G, M, tf, l1_ratio, n_orient):

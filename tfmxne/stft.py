@@ -37,14 +37,29 @@ def _check_params(wsize, tstep):
 
 
 def _overlap_add(frames, tstep):
-    """Sum frames of shape (..., n_steps, wsize) placed every ``tstep`` samples."""
+    """Sum frames of shape (..., n_steps, wsize) placed every ``tstep`` samples.
+
+    One weighted ``bincount`` per batch of signals (the frames of a signal are
+    short and their hop small, so a loop over the overlaps would spend its time
+    in per-call overhead); batches bound the index array's memory.
+    """
     n_steps, wsize = frames.shape[-2:]
-    q = wsize // tstep
-    blocks = frames.reshape(frames.shape[:-1] + (q, tstep))
-    out = np.zeros(frames.shape[:-2] + (n_steps - 1 + q, tstep), dtype=frames.dtype)
-    for k in range(q):
-        out[..., k : k + n_steps, :] += blocks[..., k, :]
-    return out.reshape(frames.shape[:-2] + (-1,))
+    lead = frames.shape[:-2]
+    n_out = (n_steps - 1) * tstep + wsize
+    place = (np.arange(n_steps)[:, None] * tstep + np.arange(wsize)).ravel()
+    flat = frames.reshape(-1, n_steps * wsize)
+    out = np.empty((len(flat), n_out))
+    batch = max(1, _OLA_BATCH // len(place))
+    for lo in range(0, len(flat), batch):
+        rows = flat[lo : lo + batch]
+        index = (place + n_out * np.arange(len(rows))[:, None]).ravel()
+        out[lo : lo + batch] = np.bincount(
+            index, weights=rows.ravel(), minlength=rows.shape[0] * n_out
+        ).reshape(-1, n_out)
+    return out.reshape(lead + (n_out,))
+
+
+_OLA_BATCH = 2**20  # frame samples summed per bincount call
 
 
 def _windows(wsize, tstep, n_steps):
@@ -59,6 +74,11 @@ def _windows(wsize, tstep, n_steps):
 
 class STFT:
     """One sine-window STFT frame ``phi`` of size (wsize, tstep) for n_times.
+
+    Frames are gathered with one precomputed index (an extra zero sample stands
+    for the padding). Short windows (``wsize <= 64``) are transformed by a
+    matrix product with the real DFT matrix, which beats an FFT call on 16 or 64
+    points; longer ones use ``rfft``. Both cost memory linear in ``n_times``.
 
     Parameters
     ----------
@@ -82,26 +102,60 @@ class STFT:
         self.n_steps = int(ceil(self.n_times / self.tstep))
         self.n_coefs = self.n_freqs * self.n_steps
         self._offset = (self.wsize - self.tstep) // 2
-        self._padded = self.wsize + (self.n_steps - 1) * self.tstep
         self._analysis, self._synthesis = _windows(
             self.wsize, self.tstep, self.n_steps
         )
+        start = np.arange(self.n_steps)[:, None] * self.tstep - self._offset
+        idx = start + np.arange(self.wsize)
+        self._gather = np.where((idx >= 0) & (idx < self.n_times), idx, self.n_times)
+        self._dft = _real_dft(self.wsize) if self.wsize <= _MAX_DFT_WSIZE else None
 
     def forward(self, x):
         """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
         x = np.asarray(x, dtype=np.float64)
-        xp = np.zeros(x.shape[:-1] + (self._padded,))
-        xp[..., self._offset : self._offset + self.n_times] = x
-        frames = np.lib.stride_tricks.sliding_window_view(xp, self.wsize, axis=-1)
-        frames = frames[..., :: self.tstep, :] * self._analysis
-        return np.swapaxes(rfft(frames, axis=-1), -1, -2)
+        padded = np.zeros(x.shape[:-1] + (self.n_times + 1,))
+        padded[..., :-1] = x
+        frames = np.take(padded, self._gather, axis=-1)
+        frames *= self._analysis
+        if self._dft is None:
+            coefs = rfft(frames, axis=-1, overwrite_x=True)
+        else:
+            coefs = (frames @ self._dft[0]).view(np.complex128)
+        return np.swapaxes(coefs, -1, -2)
 
     def adjoint(self, Z):
         """Inverse STFT (...,  n_freqs, n_steps) -> real (..., n_times)."""
-        frames = irfft(np.swapaxes(Z, -1, -2), n=self.wsize, axis=-1)
+        Z = np.swapaxes(np.asarray(Z, dtype=np.complex128), -1, -2)
+        if self._dft is None:
+            frames = irfft(Z, n=self.wsize, axis=-1)
+        else:
+            frames = np.ascontiguousarray(Z).view(np.float64) @ self._dft[1]
         frames *= self._synthesis
         x = _overlap_add(frames, self.tstep)
         return x[..., self._offset : self._offset + self.n_times]
+
+
+_MAX_DFT_WSIZE = 64  # longest window transformed by a matrix product
+
+
+def _real_dft(wsize):
+    """Real matrices of ``rfft`` and ``irfft`` on interleaved (re, im) columns.
+
+    ``frames @ forward`` is ``rfft(frames)`` viewed as float (re, im pairs);
+    ``coefs @ inverse`` is ``irfft(coefs, n=wsize)`` for such float views (the
+    imaginary parts of frequency 0 and ``wsize / 2`` are ignored, as irfft does).
+    """
+    n_freqs = wsize // 2 + 1
+    angle = 2 * np.pi * np.outer(np.arange(wsize), np.arange(n_freqs)) / wsize
+    forward = np.empty((wsize, 2 * n_freqs))
+    forward[:, 0::2], forward[:, 1::2] = np.cos(angle), -np.sin(angle)
+    weight = np.full(n_freqs, 2.0 / wsize)
+    weight[[0, -1]] = 1.0 / wsize
+    inverse = np.empty((2 * n_freqs, wsize))
+    inverse[0::2] = weight[:, None] * np.cos(angle.T)
+    inverse[1::2] = -weight[:, None] * np.sin(angle.T)
+    inverse[[1, -1]] = 0.0
+    return forward, inverse
 
 
 class TFDictionary:
