@@ -3,8 +3,9 @@ import mne
 
 from tfmxne.pipeline import forward, io
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     bem = forward.bem_solution(
         snakemake.wildcards.fs_subject, snakemake.params.subjects_dir,
         snakemake.params.conductivity, snakemake.params.ico,

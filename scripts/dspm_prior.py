@@ -3,8 +3,9 @@ import mne
 
 from tfmxne.pipeline import io, prior
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     p = snakemake.params
     evoked = prior.crop_for_solve(mne.read_evokeds(snakemake.input.evoked, verbose="error")[0], p.tmin, p.tmax)
     stc = prior.dspm(

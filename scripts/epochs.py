@@ -3,8 +3,10 @@ import pandas as pd
 
 from tfmxne.pipeline import bids_io, io
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+# Bad input: the log has the traceback, the console one line (exit_on_bad_input).
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     labels = snakemake.params.labels
     prep = snakemake.params.preprocessing
     epochs = bids_io.make_epochs(

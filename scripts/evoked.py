@@ -3,8 +3,10 @@ import mne
 
 from tfmxne.pipeline import bids_io, io
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+# Bad input: the log has the traceback, the console one line (exit_on_bad_input).
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
     evoked = bids_io.make_evoked(epochs, snakemake.wildcards.cond, snakemake.params.trial_type)
     io.save_fif(evoked, snakemake.output[0])

@@ -3,8 +3,9 @@ import mne
 
 from tfmxne.pipeline import bids_io, io
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     info = bids_io.measurement_info(
         snakemake.input.raw, snakemake.params.ch_types
     )

@@ -3,8 +3,10 @@ import mne
 
 from tfmxne.pipeline import covariance, io
 from tfmxne.pipeline.logs import logging_to
+from tfmxne.pipeline.validate import exit_on_bad_input
 
-with logging_to(snakemake.log[0]):
+# Bad input: the log has the traceback, the console one line (exit_on_bad_input).
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
     opts = snakemake.params.noise_cov
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
     if opts["source"] == "empty_room":

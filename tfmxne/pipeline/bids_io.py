@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import mne
 import numpy as np
+
+from .layout import channels_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +27,42 @@ def read_raw(raw_file):
     -------
     raw : mne.io.Raw
         Not preloaded.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing, cannot be read, or is truncated (MNE reads a
+        truncated FIF file up to the break with an 'Invalid tag' warning).
     """
+    import warnings
+
     from mne_bids import get_bids_path_from_fname, read_raw_bids
 
-    return read_raw_bids(get_bids_path_from_fname(raw_file), verbose="error")
+    if not Path(raw_file).exists():
+        raise ValueError(f"The raw file {raw_file} does not exist (a broken link? run `datalad get` on it)")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = read_raw_bids(get_bids_path_from_fname(raw_file), verbose="warning")
+    except Exception as err:
+        raise ValueError(
+            f"Could not read the raw file {raw_file}: {type(err).__name__}: {err}; the file is "
+            "corrupt or truncated: copy it again from its source"
+        ) from err
+    broken = [str(w.message) for w in caught if _TRUNCATED in str(w.message)]
+    if broken:
+        raise ValueError(
+            f"The raw file {raw_file} is truncated or corrupt (MNE: {broken[0]}); only "
+            f"{raw.times[-1] if raw.n_times else 0:.1f} s could be read: copy it again from its source"
+        )
+    for w in caught:
+        if _TRUNCATED not in str(w.message):
+            logger.debug("mne-bids: %s", w.message)
+    return raw
+
+
+#: Start of MNE's warning for a FIF file that ends in the middle of a tag.
+_TRUNCATED = "Invalid tag with only"
 
 
 def expand_ch_types(ch_types, info) -> list:
@@ -79,18 +114,72 @@ def preprocess_raw(raw, ch_types, l_freq, h_freq):
         Filtered copy holding only the selected channel types (bad ones included, marked).
     """
     types = expand_ch_types(ch_types, raw.info)
-    raw = raw.copy().load_data(verbose="error")
+    try:
+        raw = raw.copy().load_data(verbose="error")
+    except Exception as err:
+        raise ValueError(
+            f"Could not load the data of {raw.filenames[0]}: {type(err).__name__}: {err}; the file "
+            "is corrupt or truncated: copy it again from its source"
+        ) from err
     raw.pick(types, exclude=[])
-    data = raw.get_data()
-    if not np.isfinite(data).all():
-        raise ValueError(f"{raw.filenames[0]}: the data contain NaN or Inf values")
-    if set(raw.ch_names) <= set(raw.info["bads"]):
-        raise ValueError(f"{raw.filenames[0]}: all channels are marked bad in *_channels.tsv")
+    check_data(raw)
     if l_freq is not None or h_freq is not None:
         raw.filter(l_freq, h_freq, picks="data", verbose="error")
     if "eeg" in types and not _has_average_reference(raw.info):
         raw.set_eeg_reference("average", projection=True, verbose="error")
     return raw
+
+
+def check_data(raw, flat_ratio=1e-4):
+    """Refuse data the inverse cannot use: NaN/Inf, flat good channels, no good channel.
+
+    Parameters
+    ----------
+    raw : mne.io.Raw
+        Loaded, holding only data channels.
+    flat_ratio : float
+        A good channel whose standard deviation is below ``flat_ratio`` times the
+        median of its channel type (zero included) is flat.
+
+    Raises
+    ------
+    ValueError
+        Naming the channels and what to do about them.
+    """
+    fname = raw.filenames[0] if raw.filenames and raw.filenames[0] else "the data"
+    channels = channels_tsv(fname).name if fname != "the data" else "*_channels.tsv"
+    bads = set(raw.info["bads"])
+    if set(raw.ch_names) <= bads:
+        raise ValueError(
+            f"{fname}: all {len(raw.ch_names)} channels are marked bad in *_channels.tsv; "
+            "set the status of the usable ones to 'good' (or choose other preprocessing.ch_types)"
+        )
+    data = raw.get_data()
+    finite = np.isfinite(data)
+    if not finite.all():
+        names = [ch for ch, ok in zip(raw.ch_names, finite.all(axis=1)) if not ok]
+        raise ValueError(
+            f"{fname}: the data contain NaN or Inf values in {len(names)} channel(s): {_names(names)}; "
+            f"mark them bad in {channels} (status 'bad') or repair the recording"
+        )
+    std = data.std(axis=1)
+    types = np.array(raw.get_channel_types())
+    good = np.array([ch not in bads for ch in raw.ch_names])
+    flat = []
+    for kind in np.unique(types):
+        sel = (types == kind) & good
+        if sel.any():
+            median = np.median(std[sel])
+            flat += [ch for ch, s, ok in zip(raw.ch_names, std, sel) if ok and s <= flat_ratio * median]
+    if flat:
+        raise ValueError(
+            f"{fname}: flat channel(s) (no signal): {_names(flat)}; mark them bad in "
+            f"{channels} (status 'bad') and run again"
+        )
+
+
+def _names(names, n=10) -> str:
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
 
 
 def _has_average_reference(info) -> bool:
@@ -154,24 +243,49 @@ def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
     epochs : mne.Epochs
         All runs; every condition has at least one epoch (else ``ValueError``).
     """
-    per_run = []
+    per_run, dropped = [], {}
     for raw_file in raw_files:
         raw = preprocess_raw(read_raw(raw_file), ch_types, l_freq, h_freq)
         epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim)
+        if epochs is not None:
+            for log in epochs.drop_log:
+                for reason in log:
+                    dropped[reason] = dropped.get(reason, 0) + 1
         if epochs is not None and len(epochs):
             per_run.append(epochs)
             logger.info("%s: %d epochs kept", raw_file, len(epochs))
+    files = [Path(f).name for f in raw_files]
     if not per_run:
-        raise ValueError(f"No epochs of {sorted(labels.values())} left in {list(map(str, raw_files))}")
-    epochs = per_run[0] if len(per_run) == 1 else mne.concatenate_epochs(per_run, on_mismatch="warn", verbose="error")
-    counts = {label: len(epochs[label]) if label in epochs.event_id else 0 for label in labels}
+        counts = {label: 0 for label in labels}
+    else:
+        epochs = per_run[0] if len(per_run) == 1 else mne.concatenate_epochs(per_run, on_mismatch="warn", verbose="error")
+        counts = {label: len(epochs[label]) if label in epochs.event_id else 0 for label in labels}
     empty = [labels[label] for label, n in counts.items() if n == 0]
     if empty:
         raise ValueError(
-            f"Conditions {empty} have no epochs left after rejection in {list(map(str, raw_files))} "
-            f"(epochs per condition: {counts}); relax preprocessing.reject or drop the condition"
+            f"Condition(s) {empty} have no epochs left in {files} (epochs per condition: {counts}); "
+            + _why_dropped(dropped, reject)
         )
     return epochs
+
+
+def _why_dropped(dropped, reject) -> str:
+    """How to get epochs back, from the drop log's reasons."""
+    if not dropped:
+        return "the runs have no events of these conditions in the epoch window; drop the condition"
+    top = sorted(dropped.items(), key=lambda kv: -kv[1])[:5]
+    reasons = ", ".join(f"{reason} ({n})" for reason, n in top)
+    channels = [r for r, _ in top if r not in ("NO_DATA", "TOO_SHORT", "IGNORED", "USER")]
+    text = f"epochs were dropped for: {reasons}. "
+    if channels:
+        text += (
+            f"The peak-to-peak rejection thresholds preprocessing.reject {reject} rejected them; "
+            "raise the thresholds (or set preprocessing.reject: null), or mark the channels that "
+            "cause most rejections bad in *_channels.tsv"
+        )
+    else:
+        text += "The events are too close to the recording's edges for preprocessing.tmin..tmax; shorten the epoch"
+    return text + ", or drop the condition (conditions)"
 
 
 def make_evoked(epochs, label: str, trial_type: str):

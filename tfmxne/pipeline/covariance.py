@@ -1,9 +1,14 @@
 """Noise covariance: from the epochs' pre-stimulus baseline or from an empty-room recording."""
 from __future__ import annotations
 
+import logging
+
 import mne
+import numpy as np
 
 from .bids_io import preprocess_raw, read_raw
+
+logger = logging.getLogger(__name__)
 
 
 def baseline_covariance(epochs, tmax=0.0, method="shrunk", rank=None):
@@ -25,7 +30,15 @@ def baseline_covariance(epochs, tmax=0.0, method="shrunk", rank=None):
     -------
     cov : mne.Covariance
     """
-    return mne.compute_covariance(epochs, tmax=tmax, method=method, rank=rank, verbose="error")
+    n_times = int(np.sum(epochs.times <= tmax))
+    if n_times < 2:
+        raise ValueError(
+            f"The noise interval preprocessing.tmin..noise_cov.tmax ({epochs.tmin:g}..{tmax:g} s) holds "
+            f"{n_times} sample(s); move noise_cov.tmax later or preprocessing.tmin earlier"
+        )
+    cov = mne.compute_covariance(epochs, tmax=tmax, method=method, rank=rank, verbose="error")
+    check_covariance(cov, epochs.info, n_samples=len(epochs) * n_times, method=method)
+    return cov
 
 
 def empty_room_covariance(er_file, data_info, *, l_freq, h_freq, method="shrunk", rank=None):
@@ -59,4 +72,59 @@ def empty_room_covariance(er_file, data_info, *, l_freq, h_freq, method="shrunk"
     raw.pick(data_info.ch_names)
     raw.info["bads"] = list(data_info["bads"])
     raw.add_proj(data_info["projs"], remove_existing=True)
-    return mne.compute_raw_covariance(raw, method=method, rank=rank, verbose="error")
+    cov = mne.compute_raw_covariance(raw, method=method, rank=rank, verbose="error")
+    check_covariance(cov, raw.info, n_samples=raw.n_times, method=method)
+    return cov
+
+
+def check_covariance(cov, info, n_samples, method="shrunk"):
+    """Refuse an unusable noise covariance; warn (in the job's log) when it is rank deficient.
+
+    Parameters
+    ----------
+    cov : mne.Covariance
+    info : mne.Info
+        Info of the data it whitens (bad channels, projections).
+    n_samples : int
+        Number of time samples it was estimated from.
+    method : str | list of str
+        The estimator (said in the message).
+
+    Returns
+    -------
+    rank : int
+        Numerical rank of the covariance over the good channels.
+
+    Raises
+    ------
+    ValueError
+        When it has NaN/Inf values or a good channel with zero variance.
+    """
+    good = [i for i, ch in enumerate(cov.ch_names) if ch not in info["bads"]]
+    data = cov.data[np.ix_(good, good)]
+    names = [cov.ch_names[i] for i in good]
+    if not np.isfinite(data).all():
+        raise ValueError("The noise covariance has NaN or Inf values; check the data for NaN/Inf")
+    var = np.diag(data)
+    types = np.array([mne.channel_type(info, info["ch_names"].index(ch)) for ch in names])
+    zero = [ch for ch, v, t in zip(names, var, types) if v <= 1e-10 * np.median(var[types == t])]
+    if zero:
+        raise ValueError(
+            f"The noise covariance has zero variance for channel(s) {zero} (flat during the noise "
+            "interval); mark them bad in *_channels.tsv"
+        )
+    n_proj = sum(p["data"]["nrow"] for p in info["projs"])
+    # scale per channel type before the SVD (T, T/m and V differ by orders of magnitude)
+    scale = 1.0 / np.sqrt(np.diag(data))
+    s = np.linalg.svd(data * scale[:, None] * scale[None, :], compute_uv=False)
+    rank = int(np.sum(s > s[0] * 1e-8)) if len(s) else 0
+    expected = len(names) - n_proj
+    if rank < expected:
+        logger.warning(
+            "The noise covariance is rank deficient: rank %d for %d good channels (%d projection(s)); "
+            "estimated from %d samples with method %r. Whitening keeps %d dimensions (tfmxne.rank "
+            "null estimates it, tfmxne.pca reduces the data accordingly). For a better estimate use "
+            "more epochs, a longer noise interval (preprocessing.tmin..noise_cov.tmax) or "
+            "noise_cov.method: shrunk.", rank, len(names), n_proj, n_samples, method, rank,
+        )
+    return rank

@@ -164,10 +164,70 @@ def read_precomputed(fname, subject):
     -------
     fwd : mne.Forward
     """
-    fwd = mne.read_forward_solution(fname, verbose="error")
+    try:
+        fwd = mne.read_forward_solution(fname, verbose="error")
+    except Exception as err:  # truncated, not a forward, wrong name ending
+        raise ValueError(
+            f"Could not read the precomputed forward {fname} (forward.fname): {err}; "
+            "check that it is a complete -fwd.fif file"
+        ) from err
     fwd_subject = fwd["src"]._subject
     if fwd_subject and fwd_subject.startswith("sub-") and fwd_subject != f"sub-{subject}":
         raise ValueError(
-            f"The forward {fname} was computed for subject {fwd_subject!r}, not sub-{subject}"
+            f"The forward {fname} was computed for subject {fwd_subject!r}, not sub-{subject}; "
+            "check the {subject} part of forward.fname"
         )
     return mne.convert_forward_solution(fwd, surf_ori=True, verbose="error")
+
+
+def peek_forward(fname):
+    """Channel names and MRI subject of a ``-fwd.fif`` without reading the gain matrix.
+
+    Cheap enough to run for every recording when the workflow is parsed.
+
+    Returns
+    -------
+    ch_names : list of str | None
+        ``None`` when the file cannot be read this way (the job reads it fully).
+    subject : str | None
+        ``subject_his_id`` of its source space, if stored.
+    """
+    try:
+        from mne._fiff.constants import FIFF
+        from mne._fiff.open import fiff_open
+        from mne._fiff.tag import find_tag
+        from mne._fiff.tree import dir_tree_find
+        from mne.forward.forward import _read_forward_meas_info
+
+        f, tree, _ = fiff_open(Path(fname), verbose="error")
+        with f as fid:
+            info = _read_forward_meas_info(tree, fid)
+            subject = None
+            for node in dir_tree_find(tree, FIFF.FIFFB_MNE_SOURCE_SPACE)[:1]:
+                tag = find_tag(fid, node, FIFF.FIFF_SUBJ_HIS_ID)
+                subject = tag.data if tag is not None else None
+        return list(info["ch_names"]), subject
+    except Exception:  # private MNE API or an unusual file: leave it to the job
+        return None, None
+
+
+def check_forward_channels(fwd, info, fname="the forward"):
+    """Raise a ``ValueError`` naming the good channels of ``info`` the forward lacks.
+
+    Parameters
+    ----------
+    fwd : mne.Forward
+    info : mne.Info
+        Info of the data (bad channels are not needed in the forward).
+    fname : str
+        How to name the forward in the message.
+    """
+    have = set(fwd["sol"]["row_names"])
+    lacking = [ch for ch in info["ch_names"] if ch not in info["bads"] and ch not in have]
+    if lacking:
+        shown = ", ".join(lacking[:10]) + (f" and {len(lacking) - 10} more" if len(lacking) > 10 else "")
+        raise ValueError(
+            f"{fname} lacks {len(lacking)} channel(s) of the data: {shown}; recompute the forward "
+            "with this recording's sensors, or mark these channels bad in *_channels.tsv or leave "
+            "their type out of preprocessing.ch_types"
+        )

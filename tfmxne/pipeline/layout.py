@@ -40,6 +40,12 @@ class Recording:
 
 
 def _check_bids_root(bids_root: Path) -> None:
+    if not bids_root.is_dir():
+        raise ValueError(
+            f"bids_root {str(bids_root)!r} does not exist (relative paths are relative to the "
+            f"working directory, {str(Path.cwd())!r}); set bids_root in your config to the folder "
+            "that holds dataset_description.json and the sub-* folders."
+        )
     if not (bids_root / "dataset_description.json").is_file():
         raise ValueError(
             f"bids_root {str(bids_root)!r} is not a BIDS dataset (no dataset_description.json); "
@@ -48,15 +54,19 @@ def _check_bids_root(bids_root: Path) -> None:
         )
 
 
-def _select(kind: str, requested, available: list) -> list:
-    """Return ``available`` for 'all', else check every requested label exists."""
+def _select(kind: str, requested, available: list, key: str | None = None) -> list:
+    """Return ``available`` for 'all', else check every requested label exists.
+
+    ``key`` is the configuration key to fix, named in the message.
+    """
     if requested in (None, "all"):
         return list(available)
     requested = [str(r) for r in requested]
     missing = [r for r in requested if r not in available]
     if missing:
+        fix = f"; set {key} to some of these, or all" if key else ""
         raise ValueError(
-            f"{kind} {missing} not found in the dataset; it has {kind}: {sorted(available)}"
+            f"{kind} {missing} not found in the dataset; it has {kind}: {sorted(available)}{fix}"
         )
     return requested
 
@@ -87,9 +97,12 @@ def find_recordings(bids_root, task: str, datatype: str, subjects="all", session
     ignore = ["derivatives", "sourcedata", "code"]
     tasks = get_entity_vals(bids_root, "task", ignore_datatypes=["anat"], ignore_dirs=ignore)
     if task not in tasks:
-        raise ValueError(f"task {task!r} not found in the dataset; it has tasks: {sorted(tasks)}")
+        raise ValueError(
+            f"task {task!r} not found in the dataset; it has tasks: {sorted(tasks)}; "
+            "set task to one of these"
+        )
     all_subjects = get_entity_vals(bids_root, "subject", ignore_dirs=ignore)
-    subjects = _select("subjects", subjects, all_subjects)
+    subjects = _select("subjects", subjects, all_subjects, "subjects")
     recordings = []
     for subject in subjects:
         paths = find_matching_paths(
@@ -102,14 +115,15 @@ def find_recordings(bids_root, task: str, datatype: str, subjects="all", session
             by_session.setdefault(p.session, []).append(p)
         if sessions not in (None, "all"):
             available = [s for s in by_session if s is not None]
-            wanted = _select(f"sessions of sub-{subject}", sessions, available)
+            wanted = _select(f"sessions of sub-{subject}", sessions, available, "sessions")
             by_session = {s: by_session[s] for s in wanted}
         for session, runs in sorted(by_session.items(), key=lambda kv: str(kv[0])):
             runs = sorted(runs, key=lambda p: (p.run or "", str(p.fpath)))
             recordings.append(Recording(subject, session, [Path(p.fpath) for p in runs]))
     if not recordings:
         raise ValueError(
-            f"No {datatype} recordings of task {task!r} for subjects {subjects} in {bids_root}"
+            f"No {datatype} recordings of task {task!r} for subjects {subjects} in {bids_root}; "
+            "check datatype (meg or eeg) and sessions"
         )
     return recordings
 
@@ -176,8 +190,12 @@ def condition_labels(trial_types) -> dict:
 def select_conditions(requested, available: list, where: str) -> list:
     """Check requested trial types exist (``'all'``: every available one)."""
     if not available:
-        raise ValueError(f"No events (trial_type in *_events.tsv) found for {where}")
-    return _select(f"conditions (trial_type) of {where}", requested, available)
+        raise ValueError(
+            f"No events found for {where}: no *_events.tsv beside its raw files, or no "
+            "trial_type values in them; add the events (trial_type column) or leave this "
+            "recording out with subjects/sessions"
+        )
+    return _select(f"conditions (trial_type) of {where}", requested, available, "conditions")
 
 
 def empty_room_file(raw_file) -> Path:
@@ -191,6 +209,7 @@ def empty_room_file(raw_file) -> Path:
     if er is None:
         raise ValueError(
             f"noise_cov.source is 'empty_room' but no empty-room recording is associated with "
-            f"{raw_file} (AssociatedEmptyRoom in its sidecar, or sub-emptyroom on the same date)"
+            f"{raw_file} (AssociatedEmptyRoom in its sidecar, or sub-emptyroom on the same date); "
+            "add one to the dataset or set noise_cov.source: baseline"
         )
     return Path(er.fpath)

@@ -1,38 +1,66 @@
 # Configuration, dataset enumeration (mne-bids), path helpers and wildcard constraints.
+import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from tfmxne.pipeline import layout
+from tfmxne.pipeline import validate as checks
 
 min_version("9.0")
 
-
-validate(config, schema="../schemas/config.schema.yaml")
-
 REPO = Path(workflow.basedir)
+
+# Bad input stops here, before any job, with one message (sys.exit: no traceback).
+with checks.exit_on_bad_input():
+    checks.check_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
+try:
+    validate(config, schema="../schemas/config.schema.yaml")  # fills in the defaults
+except WorkflowError as err:
+    sys.exit(f"Error: the configuration does not match workflow/schemas/config.schema.yaml: {err}")
+
 BIDS_ROOT = config["bids_root"]
 DERIV = config["deriv_root"] or f"{BIDS_ROOT}/derivatives/tfmxne"
 TASK = config["task"]
 DATATYPE = config["datatype"]
 FWD = config["forward"]
 
-RECORDINGS = {
-    (r.subject, r.ses): r
-    for r in layout.find_recordings(
-        BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"]
-    )
-}
+with checks.exit_on_bad_input():
+    RECORDINGS = {
+        (r.subject, r.ses): r
+        for r in layout.find_recordings(
+            BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"]
+        )
+    }
+    checks.check_raw_files(RECORDINGS.values())
+    checks.check_channels(RECORDINGS.values(), config["preprocessing"]["ch_types"])
+    if config["noise_cov"]["source"] == "empty_room":
+        for r in RECORDINGS.values():
+            layout.empty_room_file(r.raw_files[0])
+    if FWD["source"] == "precomputed":
+        checks.check_precomputed_forwards(
+            FWD["fname"], RECORDINGS.values(), config["preprocessing"]["ch_types"]
+        )
+    elif FWD["source"] == "freesurfer":
+        checks.check_freesurfer(
+            FWD["subjects_dir"],
+            FWD["fs_subject"],
+            sorted({subject for subject, _ in RECORDINGS}),
+            FWD["trans"],
+            RECORDINGS.values(),
+        )
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
-_TRIAL_TYPES = {key: layout.read_trial_types(r.raw_files) for key, r in RECORDINGS.items()}
-_SELECTED = {
-    key: layout.select_conditions(
-        config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}"
-    )
-    for key, found in _TRIAL_TYPES.items()
-}
-LABELS = layout.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
+with checks.exit_on_bad_input():
+    _TRIAL_TYPES = {key: layout.read_trial_types(r.raw_files) for key, r in RECORDINGS.items()}
+    _SELECTED = {
+        key: layout.select_conditions(
+            config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}"
+        )
+        for key, found in _TRIAL_TYPES.items()
+    }
+    LABELS = layout.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
 TRIAL_TYPE_LABEL = {t: label for label, t in LABELS.items()}
 
 # One prefix for every per-recording derivative.
