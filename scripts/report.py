@@ -30,5 +30,4 @@ with logging_to(snakemake.log[0]):
             snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
             snakemake.params.config, figures_dir, snakemake.params.max_tf_maps,
         )
-    with io.atomic_path(snakemake.output.html) as tmp:
-        rep.save(tmp, open_browser=False, overwrite=True, verbose="error")
+    io.save_report(rep, snakemake.output.html)

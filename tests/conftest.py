@@ -1,9 +1,11 @@
 """Shared fixtures: a tiny simulated BIDS dataset, the demo dataset and its workflow run."""
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,12 +69,33 @@ def tiny_bids(tmp_path_factory):
     return write_tiny_bids(tmp_path_factory.mktemp("tiny") / "bids")
 
 
-def run_snakemake(*args, workdir, check=True, timeout=900):
+@functools.lru_cache(maxsize=None)
+def _no_slurm_bin():
+    """A folder with an ``scontrol`` that fails at once (see :func:`snakemake_env`)."""
+    folder = Path(tempfile.mkdtemp(prefix="tfmxne-test-no-slurm-"))
+    (folder / "scontrol").write_text("#!/bin/sh\nexit 1\n")
+    (folder / "scontrol").chmod(0o755)
+    return folder
+
+
+def snakemake_env(slurm=False):
+    """Environment of the test workflow runs: single-threaded BLAS, fixed hash seed.
+
+    Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
+    config``; where the SLURM client is installed without a reachable controller (this
+    machine, after ``make test-slurm``) that call waits ~9 s on every invocation. Unless
+    ``slurm`` is True, an ``scontrol`` that fails at once comes first on the PATH.
+    """
+    path = os.environ["PATH"] if slurm else f"{_no_slurm_bin()}{os.pathsep}{os.environ['PATH']}"
+    return dict(os.environ, PATH=path, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
+                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+
+
+def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False):
     """Run the workflow of this repository in ``workdir``; returns the CompletedProcess."""
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
-    env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env=snakemake_env(slurm))
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

@@ -52,7 +52,7 @@ def runs(tmp_path_factory):
                      "--cores", "2"]
         else:
             args += ["--cores", "2"]
-        proc = run_snakemake(*args, workdir=workdir, timeout=2400)
+        proc = run_snakemake(*args, workdir=workdir, timeout=2400, slurm=mode == "slurm")
         result[mode] = {"workdir": workdir, "deriv": workdir / "deriv", "stderr": proc.stderr}
     return result
 

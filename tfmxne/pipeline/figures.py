@@ -73,7 +73,10 @@ def glass_brain(positions, sources, truth=None, title=""):
             txyz = truth[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
             ax.scatter(txyz[:, h], txyz[:, v], s=80, marker="x", c="k", label="true")
         ax.set(title=name, xlabel=_AXIS[h], ylabel=_AXIS[v], aspect="equal")
-    axes[0].legend(loc="lower left", fontsize="small")
+    if axes[0].get_legend_handles_labels()[0]:  # nothing to label when no source is active
+        axes[0].legend(loc="lower left", fontsize="small")
+    else:
+        axes[0].text(0.02, 0.02, "no active source", transform=axes[0].transAxes, fontsize="small")
     fig.suptitle(title)
     return fig
 

@@ -11,22 +11,21 @@ import pandas as pd
 import yaml
 
 from . import figures, metrics
+from .solve import convergence_text, no_source_text
 from .sources import source_positions_mri
 
 
 def _summary_html(cond, ev, alpha) -> str:
     record, sources = cond["record"], cond["sources"]
     alpha = record.get("alpha", alpha)
-    gap = record["final_gap"]
+    text = html.escape(convergence_text(record, (record.get("params") or {}).get("maxit")))
     verdict = (
-        f"<b>converged</b> (final duality gap {gap:.3g} &lt; tol {record['tol']:.3g})"
-        if record["converged"]
-        else f"<b style='color:#b00'>NOT converged</b> within maxit (final duality gap "
-        f"{gap if gap is None else f'{gap:.3g}'}, tol {record['tol']:.3g}); treat the result with care"
+        f"<b>{text}</b>" if record["converged"]
+        else f"<b style='color:#b00'>{text}</b>; treat the result with care"
     )
     found = (
         f"{len(sources)} active source(s)" if len(sources)
-        else f"<b>no active source at alpha = {alpha:g}</b> (lower tfmxne.alpha to find weaker sources)"
+        else f"<b>{html.escape(no_source_text(alpha))}</b> (lower tfmxne.alpha to find weaker sources)"
     )
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
     note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
@@ -35,7 +34,7 @@ def _summary_html(cond, ev, alpha) -> str:
         note += (f"<p>alpha = {alpha:.3g} % of alpha_max selected by SURE (minimal Stein unbiased "
                  f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
     return (
-        f"<p>{found}. Solver: {verdict}, {record['n_iter']} iterations.</p>"
+        f"<p>{found}. Solver: {verdict}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
     )
 

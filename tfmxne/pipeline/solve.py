@@ -1,7 +1,11 @@
 """TF-MxNE solve: the one place where the solver is called."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 #: ``tf_mixed_norm`` parameters that the workflow takes from ``config['tfmxne']``.
 SOLVER_PARAMS = (
@@ -68,4 +72,30 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
     }
     if not np.isfinite(record["final_gap"]):
         record["final_gap"] = None
+    if not record["converged"]:
+        logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
+    if record["n_active"] == 0:
+        logger.warning("TF-MxNE: %s", no_source_text(record["alpha"]))
     return stc, residual, record
+
+
+def convergence_text(record, maxit=None) -> str:
+    """One line on how the solver ended, as the solve log and the report show it.
+
+    ``"converged: final duality gap 1.2e-05 < tol 7.4e-04 after 244 iterations"`` or
+    ``"not converged: final duality gap 1.2e-07 >= tol 7.4e-10 after 1932 iterations
+    (maxit 1); ..."``.
+    """
+    gap, tol = record.get("final_gap"), record["tol"]
+    gap_txt = "n/a (never evaluated)" if gap is None else f"{gap:.3g}"
+    its = f"after {record['n_iter']} iterations"
+    if record["converged"]:
+        return f"converged: final duality gap {gap_txt} < tol {tol:.3g} {its}"
+    limit = f" (maxit {maxit})" if maxit is not None else ""
+    return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} {its}{limit}; "
+            "the estimate is written but may be inaccurate (raise tfmxne.maxit or tfmxne.tol)")
+
+
+def no_source_text(alpha) -> str:
+    """What the log and the report say when the estimate is empty."""
+    return f"no active source at alpha = {alpha:g}"

@@ -7,16 +7,33 @@ from pathlib import Path
 
 import pandas as pd
 
+#: Columns of the strongest source, ``top_<column>`` in the table.
+_TOP = ("hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm")
 _ENTITIES = re.compile(r"sub-(?P<subject>[^_]+)(?:_ses-(?P<session>[^_]+))?_.*desc-(?P<cond>[^_]+)_")
 
 
-def study_table(sources_files, convergence_files) -> pd.DataFrame:
+def condition_names(conditions_files) -> dict:
+    """Condition label -> trial type, from the ``*_conditions.tsv`` of the recordings."""
+    names = {}
+    for fname in conditions_files or ():
+        table = pd.read_csv(fname, sep="\t", dtype=str, keep_default_na=False)
+        names.update(zip(table["label"], table["trial_type"]))
+    return names
+
+
+def study_table(sources_files, convergence_files, conditions_files=None) -> pd.DataFrame:
     """Summarise every ``*_sources.tsv`` with its convergence record.
+
+    A recording and condition without any active source (an empty, headed table) is
+    a row with ``n_active`` 0 and no strongest source.
 
     Parameters
     ----------
     sources_files, convergence_files : list of str | Path
         Matching lists (same recording and condition at the same index).
+    conditions_files : list of str | Path | None
+        The recordings' ``*_conditions.tsv``; they name the condition (trial type)
+        of a table without rows, which otherwise shows its file label.
 
     Returns
     -------
@@ -24,21 +41,23 @@ def study_table(sources_files, convergence_files) -> pd.DataFrame:
         subject, session, condition, n_active, strongest source (hemi, vertex, x/y/z
         mm, peak time, amplitude), converged, final_gap.
     """
+    names = condition_names(conditions_files)
     rows = []
-    for src_file, conv_file in zip(sources_files, convergence_files):
+    for src_file, conv_file in zip(sources_files, convergence_files, strict=True):
         ent = _ENTITIES.search(Path(src_file).name).groupdict()
         sources = pd.read_csv(src_file, sep="\t", na_values="n/a")
         record = json.loads(Path(conv_file).read_text(encoding="utf-8"))
         row = {"subject": ent["subject"], "session": ent["session"] or "n/a",
-               "condition": sources["condition"].iloc[0] if len(sources) else ent["cond"],
+               "condition": sources["condition"].iloc[0] if len(sources) else names.get(ent["cond"], ent["cond"]),
                "n_active": len(sources), "converged": record["converged"],
                "final_gap": record["final_gap"]}
         if len(sources):
             top = sources.iloc[0]
-            row.update({f"top_{k}": top[k] for k in ("hemi", "vertex", "x_mm", "y_mm", "z_mm",
-                                                     "peak_time_s", "peak_amplitude_nAm")})
+            row.update({f"top_{k}": top[k] for k in _TOP})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(dict.fromkeys(
+        ["subject", "session", "condition", "n_active", "converged", "final_gap"]
+        + [f"top_{k}" for k in _TOP] + [k for r in rows for k in r])))
 
 
 def study_html(table: pd.DataFrame, reports, html_file) -> str:

@@ -36,7 +36,12 @@ rule report:
         fwd=rec("_fwd.fif"),
         conditions=rec("_conditions.tsv"),
         truth=truth_file,
-        code=[code_file("pipeline/report"), code_file("pipeline/figures"), code_file("pipeline/metrics")],
+        code=[
+            code_file("pipeline/report"),
+            code_file("pipeline/figures"),
+            code_file("pipeline/metrics"),
+            code_file("pipeline/solve"),
+        ],
     output:
         html=report(
             rec("_report.html"),
@@ -75,6 +80,7 @@ rule study_summary:
         sources=study_files("_desc-{cond}_sources.tsv"),
         convergence=study_files("_desc-{cond}_convergence.json"),
         reports=[rec("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        conditions=[rec("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
         code=code_file("pipeline/summary"),
     output:
         tsv=f"{DERIV}/study_summary.tsv",
