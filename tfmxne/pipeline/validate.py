@@ -53,6 +53,22 @@ def load_schema(schema_path) -> dict:
     return yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
 
 
+def _window_errors(window, inside=None):
+    """Problems of a ``(section, values, description)`` time window: ``tmin`` must be
+    before ``tmax``, and the window must lie inside the ``inside`` window."""
+    name, values, what = window
+    tmin, tmax = values["tmin"], values["tmax"]
+    if tmin >= tmax:
+        return [f"{name}.tmin ({tmin:g} s) must be before {name}.tmax ({tmax:g} s)"]
+    if inside is None:
+        return []
+    outer_name, outer, outer_what = inside
+    if tmin < outer["tmin"] or tmax > outer["tmax"]:
+        return [f"{what} {name}.tmin..tmax ({tmin:g}..{tmax:g} s) must lie inside {outer_what} "
+                f"{outer_name}.tmin..tmax ({outer['tmin']:g}..{outer['tmax']:g} s)"]
+    return []
+
+
 def check_config(config: dict, schema) -> None:
     """Check ``config`` against the schema and the rules the schema cannot express.
 
@@ -242,22 +258,11 @@ def cross_key_errors(config) -> list:
     problems += _stft_errors(tf["wsize"], tf["tstep"])
 
     # Time windows: crop inside the solve window inside the epoch.
-    if prep["tmin"] >= prep["tmax"]:
-        problems.append(f"preprocessing.tmin ({prep['tmin']:g} s) must be before preprocessing.tmax ({prep['tmax']:g} s)")
-    if tf["tmin"] >= tf["tmax"]:
-        problems.append(f"tfmxne.tmin ({tf['tmin']:g} s) must be before tfmxne.tmax ({tf['tmax']:g} s)")
-    elif tf["tmin"] < prep["tmin"] or tf["tmax"] > prep["tmax"]:
-        problems.append(
-            f"the solve window tfmxne.tmin..tmax ({tf['tmin']:g}..{tf['tmax']:g} s) must lie inside the "
-            f"epoch preprocessing.tmin..tmax ({prep['tmin']:g}..{prep['tmax']:g} s)"
-        )
-    if crop["tmin"] >= crop["tmax"]:
-        problems.append(f"crop.tmin ({crop['tmin']:g} s) must be before crop.tmax ({crop['tmax']:g} s)")
-    elif crop["tmin"] < tf["tmin"] or crop["tmax"] > tf["tmax"]:
-        problems.append(
-            f"the reported window crop.tmin..tmax ({crop['tmin']:g}..{crop['tmax']:g} s) must lie inside the "
-            f"solve window tfmxne.tmin..tmax ({tf['tmin']:g}..{tf['tmax']:g} s)"
-        )
+    epoch = ("preprocessing", prep, "the epoch")
+    solve = ("tfmxne", tf, "the solve window")
+    problems += _window_errors(epoch)
+    problems += _window_errors(solve, inside=epoch)
+    problems += _window_errors(("crop", crop, "the reported window"), inside=solve)
     baseline = prep["baseline"]
     if baseline is not None:
         lo = prep["tmin"] if baseline[0] is None else baseline[0]

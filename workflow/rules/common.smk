@@ -204,7 +204,7 @@ def trans_file(wildcards):
 
 SOLVER_MODULES = [
     code_file(m)
-    for m in ("stft", "norms", "solver", "debias", "inverse")
+    for m in ("stft", "norms", "solver", "anderson", "debias", "prepare", "inverse", "sure")
     if Path(code_file(m)).is_file()
 ]
 
