@@ -31,6 +31,15 @@ def test_localisation_errors_picks_the_nearest_estimate():
     assert np.isnan(empty["error_mm"].iloc[0])
 
 
+def test_spurious_count_counts_estimates_far_from_every_true_source():
+    sources = pd.DataFrame({"x_mm": [0.0, 50.0, 20.0], "y_mm": [0.0, 0.0, 0.0], "z_mm": [0.0, 0.0, 0.0]})
+    truth = pd.DataFrame({"condition": ["A", "A", "B"], "x_mm": [3.0, 47.0, 20.0],
+                          "y_mm": [4.0, 0.0, 0.0], "z_mm": [0.0, 0.0, 0.0]})
+    assert metrics.spurious_count(sources, truth, "A") == 1  # the one at x = 20 mm
+    assert metrics.spurious_count(sources, truth, "A", radius_mm=4.0) == 2  # 5 mm is too far
+    assert metrics.spurious_count(sources, truth, "C") == 3  # no truth: all are spurious
+
+
 def test_crop_refuses_a_window_outside_the_data():
     evoked = _evoked(np.zeros((2, 50)))
     stc = mne.SourceEstimate(np.zeros((1, 50)), [np.array([0]), np.array([], int)], -0.1, 0.01)

@@ -14,28 +14,25 @@ import pandas as pd
 import pytest
 
 from conftest import run_snakemake
+from tfmxne.pipeline.metrics import localisation_errors, spurious_count
 
 RADIUS_MM = 10.0
 MAX_SPURIOUS = 2
 
 
 def _localisation(deriv, truth_root):
-    """Per (subject, condition): distance of each true source to the nearest estimated one,
-    and the number of estimated sources farther than RADIUS_MM from every true one."""
+    """Per (subject, condition): distance of each true source to the nearest estimated one
+    (inf when none), and the number of spurious sources (farther than RADIUS_MM)."""
     out = {}
     for truth_file in sorted(truth_root.glob("sub-*/*_desc-truth_sources.tsv")):
         subject = truth_file.parent.name
         truth = pd.read_csv(truth_file, sep="\t")
-        for condition, rows in truth.groupby("condition"):
+        for condition in truth["condition"].unique():
             found = pd.read_csv(next(deriv.glob(f"{subject}/meg/*_desc-{condition}_sources.tsv")),
                                 sep="\t")
-            true_xyz = rows[["x_mm", "y_mm", "z_mm"]].to_numpy()
-            est_xyz = found[["x_mm", "y_mm", "z_mm"]].to_numpy()
-            if not len(est_xyz):
-                out[subject, condition] = (np.full(len(true_xyz), np.inf), 0)
-                continue
-            dist = np.linalg.norm(true_xyz[:, None] - est_xyz[None], axis=2)
-            out[subject, condition] = (dist.min(axis=1), int((dist.min(axis=0) > RADIUS_MM).sum()))
+            errors = localisation_errors(found, truth, condition)["error_mm"].fillna(np.inf)
+            out[subject, condition] = (errors.to_numpy(),
+                                       spurious_count(found, truth, condition, RADIUS_MM))
     return out
 
 

@@ -175,7 +175,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         it by Stein's unbiased risk estimate over a warm-started path
         (:func:`tfmxne.sure.sure_path`: ``sure_n_alphas`` alphas log-spaced
         from 100 to ``sure_alpha_min``, two solves per alpha, each to the
-        absolute gap ``epsilon^2`` instead of ``tol``), with the whitened
+        absolute gap ``100 epsilon^2`` instead of ``tol``), with the whitened
         noise level ``sigma = 1 / sqrt(evoked.nave)`` (``noise_cov`` is taken
         as the covariance of single trials, as in MNE's inverse operators);
         not with ``n_tfmxne_iter > 1``.

@@ -174,7 +174,8 @@ class _Problem:
         / (alpha_s w^s_j)``: above 1 exactly when its epsilon-norm exceeds
         ``alpha_s + alpha_t``, i.e. when ``Z_j = 0`` breaks the optimality
         conditions (a block update would move it). ``Phi G^T R`` is formed
-        chunk by chunk, so memory stays linear in the number of time samples.
+        chunk by chunk (as magnitudes only, :meth:`TFDictionary.power`), so
+        memory stays linear in the number of time samples.
         """
         tf, no, rho = self.tf, self.n_orient, self.l1_ratio
         ws = np.ones(self.n_pos) if self.w_space is None else self.w_space
@@ -183,18 +184,18 @@ class _Problem:
         step = max(32, 2**21 // (tf.n_coefs * no))
         for lo in range(0, self.n_pos, step):
             hi = min(lo + step, self.n_pos)
-            GTR = self.G[:, lo * no : hi * no].T @ R
-            Y = orient_magnitude(tf.analysis(GTR), no)
-            W = None if self.w_time is None else self.w_time[lo:hi]
-            if W is not None:
+            Y = np.sqrt(tf.power(self.G[:, lo * no : hi * no].T @ R, no))
+            W = None
+            if self.w_time is not None:
+                W = self.w_time[lo:hi][:, tf.power_order]
                 Y = np.where(W > 0, Y, 0.0)
             soft = Y - self.alpha_time * (1.0 if W is None else W)
             np.maximum(soft, 0.0, out=soft)
-            excess = np.sqrt((soft * soft) @ tf.counts)
+            excess = np.sqrt((soft * soft) @ tf.power_counts)
             with np.errstate(divide="ignore", invalid="ignore"):
                 violation[lo:hi] = np.where(excess > 0, excess / (self.alpha_space
                                                                   * ws[lo:hi]), 0.0)
-            nu = chunk_max(Y, W, ws[lo:hi], rho, tf.counts, nu)
+            nu = chunk_max(Y, W, ws[lo:hi], rho, tf.power_counts, nu)
         return nu, violation
 
     def columns(self, pos):

@@ -110,13 +110,35 @@ class STFT:
         self._gather = np.where((idx >= 0) & (idx < self.n_times), idx, self.n_times)
         self._dft = _real_dft(self.wsize) if self.wsize <= _MAX_DFT_WSIZE else None
 
-    def forward(self, x):
-        """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
+    def _frames(self, x):
+        """Windowed frames of real signals x (..., n_times) -> (..., n_steps, wsize)."""
         x = np.asarray(x, dtype=np.float64)
         padded = np.zeros(x.shape[:-1] + (self.n_times + 1,))
         padded[..., :-1] = x
         frames = np.take(padded, self._gather, axis=-1)
         frames *= self._analysis
+        return frames
+
+    def power(self, x):
+        """``|STFT|^2`` of real signals, frame-major: (..., n_steps * n_freqs).
+
+        The order is the transpose of :meth:`forward`'s (see
+        :attr:`TFDictionary.power_order`); skipping the complex layout makes this
+        the cheap way to the magnitudes of many signals.
+        """
+        frames = self._frames(x)
+        if self._dft is None:
+            coefs = rfft(frames, axis=-1, overwrite_x=True)
+            power = coefs.real**2 + coefs.imag**2
+        else:
+            coefs = frames @ self._dft[0]
+            coefs *= coefs
+            power = coefs[..., 0::2] + coefs[..., 1::2]
+        return power.reshape(power.shape[:-2] + (-1,))
+
+    def forward(self, x):
+        """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
+        frames = self._frames(x)
         if self._dft is None:
             coefs = rfft(frames, axis=-1, overwrite_x=True)
         else:
@@ -188,6 +210,12 @@ class TFDictionary:
         self._bounds = np.cumsum([0] + [f.n_coefs for f in self.frames])
         self._scale = 1.0 / np.sqrt(self.n_dicts)
         self.counts = np.concatenate([_freq_counts(f) for f in self.frames])
+        #: ``Z[..., power_order]`` is in the frame-major order of :meth:`power`.
+        self.power_order = np.concatenate([
+            lo + (np.arange(f.n_freqs)[None, :] * f.n_steps
+                  + np.arange(f.n_steps)[:, None]).ravel()
+            for f, lo in zip(self.frames, self._bounds[:-1])])
+        self.power_counts = self.counts[self.power_order]
 
     def analysis(self, x):
         """Coefficients ``Phi x``: (..., n_times) -> complex (..., n_coefs)."""
@@ -198,6 +226,20 @@ class TFDictionary:
         if self.n_dicts > 1:
             out *= self._scale
         return out
+
+    def power(self, x, n_orient=1):
+        """``|Phi x|^2`` summed over groups of ``n_orient`` rows, frame-major.
+
+        (..., n_times) -> (n_rows / n_orient, n_coefs), coefficients in the order
+        :attr:`power_order` (counts :attr:`power_counts`).
+        """
+        x = np.asarray(x, dtype=np.float64).reshape(-1, self.n_times)
+        power = np.concatenate([f.power(x) for f in self.frames], axis=-1)
+        if self.n_dicts > 1:
+            power *= self._scale**2
+        if n_orient > 1:
+            power = power.reshape(-1, n_orient, self.n_coefs).sum(axis=1)
+        return power
 
     def synthesis(self, Z):
         """Signals ``Phi^H Z``: complex (..., n_coefs) -> (..., n_times)."""

@@ -57,3 +57,16 @@ def localisation_errors(sources: pd.DataFrame, truth: pd.DataFrame, condition: s
                        error_mm=float(d[k]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def spurious_count(sources: pd.DataFrame, truth: pd.DataFrame, condition: str,
+                   radius_mm: float = 10.0) -> int:
+    """Number of estimated sources farther than ``radius_mm`` from every true source of
+    ``condition`` (all of them when the condition has no true source)."""
+    truth = truth[truth["condition"].astype(str) == str(condition)]
+    est = sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+    if not len(truth):
+        return len(est)
+    true = truth[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+    dist = np.linalg.norm(est[:, None] - true[None], axis=2)
+    return int((dist.min(axis=1) > radius_mm).sum())
