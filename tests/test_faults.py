@@ -87,6 +87,14 @@ def visible_text(html_file) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
+#: Readers of the FIF derivatives, by file-name ending.
+FIF_READERS = {
+    "_ave.fif": mne.read_evokeds, "_epo.fif": mne.read_epochs, "_cov.fif": mne.read_cov,
+    "_fwd.fif": mne.read_forward_solution, "_src.fif": mne.read_source_spaces,
+    "_bem-sol.fif": mne.read_bem_solution, "_info.fif": mne.io.read_info, "trans.fif": mne.read_trans,
+}
+
+
 def check_complete(path: Path) -> None:
     """Read a derivative back with the reader of its type: it must be whole."""
     name = path.name
@@ -100,22 +108,10 @@ def check_complete(path: Path) -> None:
         assert path.read_bytes()[-8:-4] == b"IEND", path
     elif name.endswith(".stc"):
         mne.read_source_estimate(path)
-    elif name.endswith("_ave.fif"):
-        mne.read_evokeds(path, verbose="error")
-    elif name.endswith("_epo.fif"):
-        mne.read_epochs(path, verbose="error")
-    elif name.endswith("_cov.fif"):
-        mne.read_cov(path, verbose="error")
-    elif name.endswith("_fwd.fif"):
-        mne.read_forward_solution(path, verbose="error")
-    elif name.endswith("_src.fif"):
-        mne.read_source_spaces(path, verbose="error")
-    elif name.endswith("_bem-sol.fif"):
-        mne.read_bem_solution(path, verbose="error")
-    elif name.endswith("_info.fif"):
-        mne.io.read_info(path, verbose="error")
-    elif name.endswith("trans.fif"):
-        mne.read_trans(path)
+    else:
+        readers = [read for ending, read in FIF_READERS.items() if name.endswith(ending)]
+        assert readers, f"no reader for {name}: add one to FIF_READERS"
+        readers[0](path, verbose="error")
 
 
 def derivatives(workdir) -> list[Path]:
