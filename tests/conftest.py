@@ -128,3 +128,16 @@ def sample_head_cache(tmp_path_factory):
     if not SAMPLE_DIR.is_dir():
         pytest.skip(f"MNE sample reference files not found at {SAMPLE_DIR}")
     return tmp_path_factory.mktemp("sample_head_cache")
+
+
+@pytest.fixture(scope="session")
+def sample_evoked_cov():
+    """The real 'Left visual' evoked (baseline-corrected) and its noise covariance.
+
+    Shared by the session: copy the evoked before changing it.
+    """
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"MNE sample reference files not found at {SAMPLE_DIR}")
+    evoked = mne.read_evokeds(SAMPLE_DIR / "sample_audvis_short-ave.fif.gz", condition="Left visual",
+                              baseline=(None, 0), verbose=False)
+    return evoked, mne.read_cov(SAMPLE_DIR / "sample_audvis-cov.fif", verbose=False)

@@ -18,12 +18,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session")
-def sample_data():
-    evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",
-                              condition="Left visual", baseline=(None, 0),
-                              verbose=False)
-    cov = mne.read_cov(SAMPLE / "sample_audvis-cov.fif", verbose=False)
-    return evoked, cov
+def sample_data(sample_evoked_cov):
+    return sample_evoked_cov
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def data():
+def data(sample_evoked_cov):
     """Evoked, noise covariance and a free-orientation sphere-model forward."""
-    evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",
-                              condition="Left visual", baseline=(None, 0),
-                              verbose=False)
-    cov = mne.read_cov(SAMPLE / "sample_audvis-cov.fif", verbose=False)
+    evoked, cov = sample_evoked_cov
     src = mne.read_source_spaces(SAMPLE / "sample-small-src.fif.gz", verbose=False)
     sphere = mne.make_sphere_model("auto", "auto", evoked.info, verbose=False)
     fwd = mne.make_forward_solution(evoked.info, SAMPLE / "sample-trans.fif", src,
