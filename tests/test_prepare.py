@@ -41,11 +41,17 @@ def _mne_prepare(fwd, info, cov, loose, depth, rank, pca):
 
 def _assert_same(ours, ref):
     fwd, info, gain, source_weighting, whitener = ref
-    assert ours.info["ch_names"] == info["ch_names"]
-    assert ours.forward["sol"]["row_names"] == fwd["sol"]["row_names"]
+    assert ours.info["ch_names"] == info["ch_names"] == fwd["sol"]["row_names"]
     assert ours.n_orient == (1 if mne.forward.is_fixed_orient(fwd) else 3)
-    np.testing.assert_allclose(ours.forward["sol"]["data"], fwd["sol"]["data"])
-    np.testing.assert_allclose(ours.forward["source_nn"], fwd["source_nn"])
+    assert ours.surf_ori == fwd["surf_ori"]
+    sensor_gain = ours.sensor_gain()
+    assert sensor_gain.dtype == fwd["sol"]["data"].dtype
+    np.testing.assert_allclose(sensor_gain, fwd["sol"]["data"], rtol=1e-12,
+                               atol=1e-12 * np.abs(fwd["sol"]["data"]).max())
+    np.testing.assert_allclose(ours.source_nn, fwd["source_nn"], atol=1e-12)
+    columns = np.zeros(sensor_gain.shape[1], bool)
+    columns[ours.n_orient * 7:ours.n_orient * 9] = True  # sources 7 and 8
+    np.testing.assert_array_equal(ours.sensor_gain(columns), sensor_gain[:, columns])
     np.testing.assert_allclose(ours.whitener, whitener, rtol=1e-7,
                                atol=1e-10 * np.abs(whitener).max())
     np.testing.assert_allclose(ours.gain, gain, rtol=1e-7,
@@ -95,24 +101,67 @@ def test_bads_and_projectors(data):
     _assert_same(ours, ref)
 
 
+def _mne_weighted(fwd, evoked, cov, weights, weights_min, depth):
+    _, _, gain, source_weighting, _ = _mne_prepare(
+        fwd, evoked.info, cov, 0.2, depth, None, True)
+    return _prepare_weights(
+        mne.convert_forward_solution(fwd, surf_ori=True, verbose=False), gain,
+        source_weighting, weights, weights_min)
+
+
 def test_weights(data):
-    """Prior weights: MNE's weighting and reduction, columns above weights_min only."""
+    """Prior weights: MNE's weighting and reduction, columns above weights_min only.
+
+    Without a depth limit only the kept columns are prepared, and the trace
+    normalisation (a factor common to all columns, which alpha_max scaling
+    cancels) is left out: the gain equals MNE's up to that one factor.
+    """
     evoked, cov, fwd = data
     weights = np.random.default_rng(0).uniform(0, 10, fwd["nsource"])
-    _, _, gain, source_weighting, _ = _mne_prepare(
-        fwd, evoked.info, cov, 0.2, 0.9, None, True)
-    gain, source_weighting, mask = _prepare_weights(
-        mne.convert_forward_solution(fwd, surf_ori=True, verbose=False), gain,
-        source_weighting, weights, 6.0)
+    gain, source_weighting, mask = _mne_weighted(fwd, evoked, cov, weights, 6.0, 0.9)
     ours = prepare_forward(fwd, evoked.info, cov, 0.2, 0.9, None, True,
                            weights=weights, weights_min=6.0)
     np.testing.assert_array_equal(ours.mask, mask)
+    factor = np.linalg.norm(gain) / np.linalg.norm(ours.gain)
+    assert 0 < factor < np.inf
+    np.testing.assert_allclose(ours.gain * factor, gain, rtol=1e-7,
+                               atol=1e-10 * np.abs(gain).max())
+    np.testing.assert_allclose(ours.source_weighting[mask] * factor,
+                               source_weighting[mask], rtol=1e-7)
+    np.testing.assert_array_equal(ours.source_weighting[~mask], 0.0)
+
+    # a depth limit couples all sources: everything is prepared, as in MNE
+    depth = dict(exp=0.9, limit=10.0)
+    gain, source_weighting, mask = _mne_weighted(fwd, evoked, cov, weights, 6.0, depth)
+    ours = prepare_forward(fwd, evoked.info, cov, 0.2, depth, None, True,
+                           weights=weights, weights_min=6.0)
     np.testing.assert_allclose(ours.gain, gain, rtol=1e-7,
                                atol=1e-10 * np.abs(gain).max())
     np.testing.assert_allclose(ours.source_weighting, source_weighting, rtol=1e-7)
+
     with pytest.raises(ValueError, match="weights_min > weights_max"):
         prepare_forward(fwd, evoked.info, cov, 0.2, 0.9, None, True,
                         weights=weights, weights_min=20.0)
     with pytest.raises(ValueError, match="correct dimension"):
         prepare_forward(fwd, evoked.info, cov, 0.2, 0.9, None, True,
                         weights=weights[:-1])
+
+
+@pytest.mark.parametrize("loose", [0.0, 1.0])
+def test_weights_fixed_and_free(data, loose):
+    """The kept columns of fixed and free inverses, up to the common factor."""
+    evoked, cov, fwd = data
+    weights = np.random.default_rng(1).uniform(0, 10, fwd["nsource"])
+    fwd_mne, _, gain, _, _ = _mne_prepare(fwd, evoked.info, cov, loose, 0.8, None,
+                                          True)
+    ours = prepare_forward(fwd, evoked.info, cov, loose, 0.8, None, True,
+                           weights=weights, weights_min=5.0)
+    n_orient = 1 if loose == 0.0 else 3
+    keep = np.repeat(weights / weights.max() > 0.5, n_orient)
+    np.testing.assert_array_equal(ours.mask, keep)
+    expected = gain[:, keep] * np.repeat(weights / weights.max(), n_orient)[keep]
+    factor = np.linalg.norm(expected) / np.linalg.norm(ours.gain)
+    np.testing.assert_allclose(ours.gain * factor, expected, rtol=1e-7,
+                               atol=1e-10 * np.abs(expected).max())
+    np.testing.assert_allclose(ours.sensor_gain(keep), fwd_mne["sol"]["data"][:, keep],
+                               rtol=1e-12)

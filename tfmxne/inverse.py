@@ -17,7 +17,6 @@ from numbers import Real
 import numpy as np
 from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
-from mne.forward import is_fixed_orient
 from mne.minimum_norm.inverse import _check_reference, combine_xyz
 from mne.source_estimate import _make_stc
 from mne.utils import _check_option, verbose
@@ -42,12 +41,11 @@ def _window_evoked(evoked, size):
     return evoked
 
 
-def _compute_residual(forward, evoked, X, active_set, info):
+def _compute_residual(prepared, evoked, X, active_set):
     """Evoked minus the forward prediction of X, with the evoked's projections."""
-    sel = [forward["sol"]["row_names"].index(c) for c in info["ch_names"]]
-    residual = evoked.copy().pick(info["ch_names"])
+    residual = evoked.copy().pick(prepared.info["ch_names"])
     pred = residual.copy()
-    pred.data = forward["sol"]["data"][sel][:, active_set] @ X
+    pred.data = prepared.sensor_gain(active_set) @ X
     active = [p for p in evoked.info["projs"] if p["active"]]
     inactive = [p for p in evoked.info["projs"] if not p["active"]]
     if active:
@@ -73,16 +71,16 @@ def _vertices(src, pos):
     return out
 
 
-def _make_sparse_stc(X, active_set, forward, tmin, tstep, pick_ori):
-    n_orient = 1 if is_fixed_orient(forward) else 3
-    source_nn, vector = forward["source_nn"], False
+def _make_sparse_stc(X, active_set, prepared, tmin, tstep, pick_ori):
+    n_orient = prepared.n_orient
+    source_nn, vector = prepared.source_nn, False
     if n_orient == 3:
         if pick_ori == "vector":
             vector, source_nn = True, source_nn.reshape(-1, 3, 3)
         else:
             X = combine_xyz(X)
     pos = _active_positions(active_set, n_orient)
-    src = forward["src"]
+    src = prepared.src
     return _make_stc(X, _vertices(src, pos), src.kind, tmin, tstep,
                      src[0]["subject_his_id"], vector=vector,
                      source_nn=source_nn[pos])
@@ -105,22 +103,22 @@ def _split_gof(M, X, gain):
     return 100 * (fit - over) / norm
 
 
-def _make_dipoles(X, active_set, forward, tmin, tstep, M, gain_active):
+def _make_dipoles(X, active_set, prepared, tmin, tstep, M, gain_active):
     times = tmin + tstep * np.arange(X.shape[1])
-    n_orient = 1 if is_fixed_orient(forward) else 3
+    n_orient = prepared.n_orient
     gof = _split_gof(M, X, gain_active)
     pos = _active_positions(active_set, n_orient)
     gof = gof.reshape(len(pos), n_orient, len(times)).sum(1)
     dipoles = []
     for k, p in enumerate(pos):
-        rr = np.repeat(forward["source_rr"][p][None], len(times), axis=0)
+        rr = np.repeat(prepared.source_rr[p][None], len(times), axis=0)
         X_ = X[k * n_orient : (k + 1) * n_orient]
         if n_orient == 1:
             amp = X_[0]
-            ori = np.repeat(forward["source_nn"][p][None], len(times), axis=0)
+            ori = np.repeat(prepared.source_nn[p][None], len(times), axis=0)
         else:
-            if forward["surf_ori"]:
-                X_ = forward["source_nn"][p * 3 : (p + 1) * 3].T @ X_
+            if prepared.surf_ori:
+                X_ = prepared.source_nn[p * 3 : (p + 1) * 3].T @ X_
             amp = np.linalg.norm(X_, axis=0)
             ori = np.zeros((len(times), 3))
             ori[amp > 0] = (X_[:, amp > 0] / amp[amp > 0]).T
@@ -191,9 +189,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Also return the convergence record (dict, last item of the output):
         ``p_obj`` and ``dgap`` per check, ``full`` (which checks were on the
         full problem), ``n_iter``, ``converged``, ``gap``, ``tol`` (absolute),
-        ``alpha_max``, ``alpha`` (percent of alpha_max), ``alpha_space``,
-        ``alpha_time``, ``active_vertices`` (one array per source space) and
-        ``sure`` (None,
+        ``alpha_max`` (in units of the prepared gain: with ``weights`` and
+        no depth limit, not trace-normalised; see :mod:`tfmxne.prepare`),
+        ``alpha`` (percent of alpha_max), ``alpha_space``, ``alpha_time``,
+        ``active_vertices`` (one array per source space) and ``sure`` (None,
         or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...).
     sure_n_alphas : int
@@ -236,17 +235,19 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         raise ValueError("The same number of window sizes and steps must be passed. "
                          f"Got tstep = {tstep} and wsize = {wsize}")
 
-    forward, gain_info, gain, source_weighting, whitener, mask, n_orient = (
-        prepare_forward(forward, info, noise_cov, loose, depth, rank, pca,
-                        weights=weights, weights_min=weights_min))
+    prepared = prepare_forward(forward, info, noise_cov, loose, depth, rank, pca,
+                               weights=weights, weights_min=weights_min)
+    gain, source_weighting, mask = (prepared.gain, prepared.source_weighting,
+                                    prepared.mask)
+    n_orient = prepared.n_orient
     if pick_ori == "vector" and n_orient == 1:
         raise ValueError('pick_ori="vector" cannot be combined with a fixed '
                          "orientation forward solution.")
 
     if window is not None:
         evoked = _window_evoked(evoked, window)
-    sel = [all_ch_names.index(name) for name in gain_info["ch_names"]]
-    M = whitener @ evoked.data[sel]
+    sel = [all_ch_names.index(name) for name in prepared.info["ch_names"]]
+    M = prepared.whitener @ evoked.data[sel]
 
     # Scale so that alpha is in % of alpha_max and tol relative to ||M||^2
     tol_abs = tol * float(np.sum(M * M))
@@ -284,19 +285,19 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
 
     tmin, tstep_s = evoked.times[0], 1.0 / info["sfreq"]
     if return_as_dipoles:
-        out = _make_dipoles(X, active_set, forward, tmin, tstep_s, M, gain_active)
+        out = _make_dipoles(X, active_set, prepared, tmin, tstep_s, M, gain_active)
     else:
-        out = _make_sparse_stc(X, active_set, forward, tmin, tstep_s, pick_ori)
+        out = _make_sparse_stc(X, active_set, prepared, tmin, tstep_s, pick_ori)
     outputs = [out]
     if return_residual:
-        outputs.append(_compute_residual(forward, evoked, X, active_set, gain_info))
+        outputs.append(_compute_residual(prepared, evoked, X, active_set))
     if return_info:
         outputs.append(dict(
             p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
             converged=res.converged, gap=res.gap, tol=tol_abs,
             alpha_max=100 * a_max, alpha=alpha, alpha_space=alpha_space,
             alpha_time=alpha_time,
-            active_vertices=_vertices(forward["src"],
+            active_vertices=_vertices(prepared.src,
                                       _active_positions(active_set, n_orient)),
             sure=None if path is None else path.as_dict()))
     logger.info("[done]")
