@@ -22,7 +22,7 @@ The source standard deviations are ``s = scale * sqrt(depth * orient)``, where
 With prior weights and no depth ``limit`` (the sparse default), each source's
 depth prior is its own and ``scale`` is a factor common to all columns, which
 cancels when the solver divides the gain by alpha_max. Then only the columns
-above ``weights_min`` are whitened (a tenth of them with a dSPM prior), and
+above ``weights_min`` are whitened (2 % of them in MNE's dSPM-weighted example), and
 ``scale`` is left out: ``gain`` equals MNE's up to that factor.
 """
 
@@ -394,10 +394,7 @@ class Prepared:
         """Unwhitened oriented gain (channels of ``info``), of ``columns``
         (boolean, over all columns; all when None)."""
         o = self.orientation
-        sources = None
-        if columns is not None:
-            sources = np.flatnonzero(columns[::o.n_orient] if o.n_orient == 3
-                                     else columns)
+        sources = None if columns is None else np.flatnonzero(columns[::o.n_orient])
         return o.columns(o.base, sources)[self.rows]
 
 
@@ -457,7 +454,7 @@ def prepare_forward(forward, info, noise_cov, loose, depth, rank, pca,
     # Without a depth limit each source's depth prior is its own, and the trace
     # normalisation is a factor common to all columns, which cancels when the
     # solver scales the gain by alpha_max: with weights, only the columns kept
-    # need whitening (about 1/10 of them with a dSPM prior).
+    # need whitening (2 % of them in MNE's dSPM-weighted example).
     local = sources is not None and (depth["exp"] is None or (
         depth["limit"] is None and depth["limit_depth_chs"] == "whiten"
         and depth_orientation is orientation))
