@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo-data: install
-	$(BIN)/python -m tfmxne.pipeline.demo --bids-root $(DEMO_ROOT)
+	$(BIN)/python -m tfmxne_workflow.simulation.demo --bids-root $(DEMO_ROOT)
 
 demo: demo-data
 	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config.yaml

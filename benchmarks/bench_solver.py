@@ -96,7 +96,7 @@ def _reference(calls, tol_factor=1e-3):
 def _inputs(case, work_dir):
     import mne
 
-    from tfmxne.headmodel import sample_head_forward
+    from tfmxne_workflow.simulation.sample_head import sample_head_forward
 
     fwd = sample_head_forward(SAMPLE, work_dir, spacing="ico4")
     evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",

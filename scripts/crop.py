@@ -1,8 +1,9 @@
 """Rule crop: estimate, evoked and residual cropped to the window of interest."""
 import mne
 
-from tfmxne.pipeline import crop, io
-from tfmxne.pipeline.logs import logging_to
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import crop
 
 with logging_to(snakemake.log[0]):
     stc, evoked, residual = crop.crop_results(
@@ -11,6 +12,6 @@ with logging_to(snakemake.log[0]):
         mne.read_evokeds(snakemake.input.residual, verbose="error")[0],
         snakemake.params.tmin, snakemake.params.tmax,
     )
-    io.save_stc(stc, snakemake.output.lh)
-    io.save_fif(evoked, snakemake.output.evoked)
-    io.save_fif(residual, snakemake.output.residual)
+    atomic.save_stc(stc, snakemake.output.lh)
+    atomic.save_fif(evoked, snakemake.output.evoked)
+    atomic.save_fif(residual, snakemake.output.residual)

@@ -1,9 +1,10 @@
 """Rule dspm_prior: dSPM estimate on the solve window."""
 import mne
 
-from tfmxne.pipeline import io, prior
-from tfmxne.pipeline.logs import logging_to
-from tfmxne.pipeline.validate import exit_on_bad_input
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import prior
+from tfmxne_workflow.validate import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     p = snakemake.params
@@ -12,4 +13,4 @@ with exit_on_bad_input(), logging_to(snakemake.log[0]):
         evoked, mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         mne.read_cov(snakemake.input.cov, verbose="error"), loose=p.loose, depth=p.depth, snr=p.snr,
     )
-    io.save_stc(stc, snakemake.output.lh)
+    atomic.save_stc(stc, snakemake.output.lh)

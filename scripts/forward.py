@@ -1,9 +1,10 @@
 """Rule forward: gain matrix from the raw file's sensors, transform, source space, BEM."""
 import mne
 
-from tfmxne.pipeline import forward, io
-from tfmxne.pipeline.logs import logging_to
-from tfmxne.pipeline.validate import exit_on_bad_input
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import forward
+from tfmxne_workflow.validate import exit_on_bad_input
 
 # Bad input: the log has the traceback, the console one line (exit_on_bad_input).
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
@@ -12,4 +13,4 @@ with exit_on_bad_input(), logging_to(snakemake.log[0]):
         info, snakemake.input.trans, snakemake.input.src, snakemake.input.bem,
         mindist=snakemake.params.mindist,
     )
-    io.write_forward(fwd, snakemake.output[0])
+    atomic.write_forward(fwd, snakemake.output[0])

@@ -1,9 +1,10 @@
 """Rule noise_cov: noise covariance from the baseline or the empty-room recording."""
 import mne
 
-from tfmxne.pipeline import covariance, io
-from tfmxne.pipeline.logs import logging_to
-from tfmxne.pipeline.validate import exit_on_bad_input
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import covariance
+from tfmxne_workflow.validate import exit_on_bad_input
 
 # Bad input: the log has the traceback, the console one line (exit_on_bad_input).
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
@@ -16,4 +17,4 @@ with exit_on_bad_input(), logging_to(snakemake.log[0]):
         )
     else:
         cov = covariance.baseline_covariance(epochs, tmax=opts["tmax"], method=opts["method"])
-    io.write_cov(cov, snakemake.output[0])
+    atomic.write_cov(cov, snakemake.output[0])

@@ -5,8 +5,9 @@ from pathlib import Path
 import mne
 import pandas as pd
 
-from tfmxne.pipeline import io, report
-from tfmxne.pipeline.logs import logging_to
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import report
 
 with logging_to(snakemake.log[0]):
     inp = snakemake.input
@@ -24,10 +25,10 @@ with logging_to(snakemake.log[0]):
             "record": json.loads(Path(conv).read_text(encoding="utf-8")),
             "truth": truth,
         })
-    with io.atomic_path(snakemake.output.figures) as figures_dir:
+    with atomic.atomic_path(snakemake.output.figures) as figures_dir:
         figures_dir.mkdir()
         rep = report.build_report(
             snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
             snakemake.params.config, figures_dir, snakemake.params.max_tf_maps,
         )
-    io.save_report(rep, snakemake.output.html)
+    atomic.save_report(rep, snakemake.output.html)

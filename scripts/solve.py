@@ -1,8 +1,9 @@
 """Rule solve: TF-MxNE on one condition, with residual and convergence record."""
 import mne
 
-from tfmxne.pipeline import io, prior, solve
-from tfmxne.pipeline.logs import logging_to
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import prior, solve
 
 with logging_to(snakemake.log[0]):
     p = snakemake.params
@@ -15,6 +16,6 @@ with logging_to(snakemake.log[0]):
         weights=weights, weights_min=weights_min, **p.solver,
     )
     record.update(params=p.solver, weights_min_used=weights_min, weights_note=note)
-    io.save_stc(stc, snakemake.output.lh)
-    io.save_fif(residual, snakemake.output.residual)
-    io.write_json(snakemake.output.convergence, record)
+    atomic.save_stc(stc, snakemake.output.lh)
+    atomic.save_fif(residual, snakemake.output.residual)
+    atomic.write_json(snakemake.output.convergence, record)

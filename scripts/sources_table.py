@@ -3,8 +3,9 @@ import json
 
 import mne
 
-from tfmxne.pipeline import io, sources
-from tfmxne.pipeline.logs import logging_to
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import sources
 
 with logging_to(snakemake.log[0]):
     with open(snakemake.input.convergence, encoding="utf-8") as f:
@@ -14,4 +15,4 @@ with logging_to(snakemake.log[0]):
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         record, snakemake.params.trial_type,
     )
-    io.write_tsv(snakemake.output[0], table)
+    atomic.write_tsv(snakemake.output[0], table)

@@ -1,10 +1,11 @@
 """Rule study_summary: one table (TSV + HTML) over all subjects and conditions."""
-from tfmxne.pipeline import io, summary
-from tfmxne.pipeline.logs import logging_to
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import summary
 
 with logging_to(snakemake.log[0]):
     table = summary.study_table(
         snakemake.input.sources, snakemake.input.convergence, snakemake.input.conditions
     )
-    io.write_tsv(snakemake.output.tsv, table)
-    io.write_text(snakemake.output.html, summary.study_html(table, snakemake.input.reports, snakemake.output.html))
+    atomic.write_tsv(snakemake.output.tsv, table)
+    atomic.write_text(snakemake.output.html, summary.study_html(table, snakemake.input.reports, snakemake.output.html))

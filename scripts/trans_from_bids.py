@@ -1,13 +1,14 @@
 """Rule trans_from_bids: head->MRI transform from the T1w landmarks."""
 import mne
 
-from tfmxne.pipeline import forward, io
-from tfmxne.pipeline.logs import logging_to
-from tfmxne.pipeline.validate import exit_on_bad_input
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import forward
+from tfmxne_workflow.validate import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     trans = forward.trans_from_bids(
         snakemake.input.raw, snakemake.params.fs_subject, snakemake.params.subjects_dir,
     )
-    with io.atomic_path(snakemake.output[0]) as tmp:
+    with atomic.atomic_path(snakemake.output[0]) as tmp:
         mne.write_trans(tmp, trans, overwrite=True)

@@ -13,8 +13,9 @@ import pytest
 import yaml
 from conftest import REPO
 
-from tfmxne.pipeline import bids_io, covariance, forward, layout, validate
-from tfmxne.pipeline.layout import Recording
+from tfmxne_workflow import dataset, validate
+from tfmxne_workflow.dataset import Recording
+from tfmxne_workflow.stages import covariance, forward, ingest
 
 SCHEMA = validate.load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
 
@@ -126,9 +127,9 @@ def test_exit_on_bad_input_exits_with_the_message():
 
 def test_bids_root_missing_or_not_bids(tmp_path):
     with pytest.raises(ValueError, match=r"bids_root '.*nope' does not exist .*set bids_root"):
-        layout.find_recordings(tmp_path / "nope", "tiny", "meg")
+        dataset.find_recordings(tmp_path / "nope", "tiny", "meg")
     with pytest.raises(ValueError, match="is not a BIDS dataset \\(no dataset_description.json\\)"):
-        layout.find_recordings(tmp_path, "tiny", "meg")
+        dataset.find_recordings(tmp_path, "tiny", "meg")
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -140,17 +141,17 @@ def test_bids_root_missing_or_not_bids(tmp_path):
 def test_unknown_task_subject_session(tiny_bids, kwargs, message):
     args = {"task": "tiny", "datatype": "meg", **kwargs}
     with pytest.raises(ValueError) as info:
-        layout.find_recordings(tiny_bids, **args)
+        dataset.find_recordings(tiny_bids, **args)
     assert message in str(info.value)
 
 
 def test_unknown_condition_and_no_events():
     with pytest.raises(ValueError) as info:
-        layout.select_conditions(["tone"], ["Left visual", "auditory/left"], "sub-01 task-tiny")
+        dataset.select_conditions(["tone"], ["Left visual", "auditory/left"], "sub-01 task-tiny")
     assert ("conditions (trial_type) of sub-01 task-tiny ['tone'] not found in the dataset; it has conditions "
             "(trial_type) of sub-01 task-tiny: ['Left visual', 'auditory/left']; set conditions" in str(info.value))
     with pytest.raises(ValueError, match=r"No events found for sub-01 task-tiny: no \*_events.tsv"):
-        layout.select_conditions("all", [], "sub-01 task-tiny")
+        dataset.select_conditions("all", [], "sub-01 task-tiny")
 
 
 def _recording_with_channels(tmp_path, rows):
@@ -211,7 +212,7 @@ def test_truncated_fif_is_named(tiny_copy):
     with open(raw_file, "r+b") as f:
         f.truncate(50_000)
     with pytest.raises(ValueError) as info:
-        bids_io.read_raw(raw_file)
+        ingest.read_raw(raw_file)
     assert (f"The raw file {raw_file} is truncated or corrupt (MNE: Invalid tag with only" in str(info.value))
     assert "copy it again from its source" in str(info.value)
 
@@ -220,10 +221,10 @@ def test_unreadable_raw_file_is_named(tiny_copy):
     raw_file = tiny_copy / "sub-01" / "meg" / "sub-01_task-tiny_run-02_meg.fif"
     raw_file.write_bytes(b"")
     with pytest.raises(ValueError, match=r"Could not read the raw file .*run-02_meg.fif: .*corrupt or truncated"):
-        bids_io.read_raw(raw_file)
+        ingest.read_raw(raw_file)
     raw_file.unlink()
     with pytest.raises(ValueError, match=r"run-02_meg.fif does not exist"):
-        bids_io.read_raw(raw_file)
+        ingest.read_raw(raw_file)
 
 
 def _sphere_forward(info, fname, subject=None):
@@ -239,8 +240,8 @@ def _sphere_forward(info, fname, subject=None):
 def eeg_forwards(tiny_bids, tmp_path_factory):
     """EEG-only sphere-model forwards for sub-01 of the tiny dataset (one labelled sub-02)."""
     folder = tmp_path_factory.mktemp("fwd")
-    (rec,) = layout.find_recordings(tiny_bids, "tiny", "meg")
-    info = bids_io.read_raw(rec.raw_files[0]).info
+    (rec,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
+    info = ingest.read_raw(rec.raw_files[0]).info
     (folder / "other").mkdir()
     return {
         "rec": rec,
@@ -277,7 +278,7 @@ def test_precomputed_forward_of_another_subject(eeg_forwards):
 
 def test_forward_channels_against_the_data(eeg_forwards):
     fwd = mne.read_forward_solution(eeg_forwards["own"], verbose="error")
-    info = bids_io.read_raw(eeg_forwards["rec"].raw_files[0]).info
+    info = ingest.read_raw(eeg_forwards["rec"].raw_files[0]).info
     with pytest.raises(ValueError, match=r"lacks 4 channel\(s\) of the data: MEG0111, MEG0121, MEG0131, MEG0141"):
         forward.check_forward_channels(fwd, info)
     forward.check_forward_channels(fwd, mne.pick_info(info, mne.pick_types(info, meg=False, eeg=True)))
@@ -310,29 +311,29 @@ def test_nan_or_inf_names_the_channels():
     raw._data[4, 0] = np.inf
     with pytest.raises(ValueError, match=r"the data contain NaN or Inf values in 2 channel\(s\): EEG2, EEG4; "
                                          r"mark them bad in \*_channels.tsv \(status 'bad'\)"):
-        bids_io.check_data(raw)
+        ingest.check_data(raw)
 
 
 def test_flat_channel_is_named():
     raw = _raw()
     raw._data[3] = 0.0
     with pytest.raises(ValueError, match=r"flat channel\(s\) \(no signal\): EEG3; mark them bad in"):
-        bids_io.check_data(raw)
-    bids_io.check_data(_raw(bads=["EEG3"]))  # a flat channel marked bad is fine
+        ingest.check_data(raw)
+    ingest.check_data(_raw(bads=["EEG3"]))  # a flat channel marked bad is fine
     raw.info["bads"] = ["EEG3"]
-    bids_io.check_data(raw)
+    ingest.check_data(raw)
 
 
 def test_all_channels_bad_in_the_data():
     with pytest.raises(ValueError, match=r"all 6 channels are marked bad in \*_channels.tsv"):
-        bids_io.check_data(_raw(bads=[f"EEG{i}" for i in range(6)]))
+        ingest.check_data(_raw(bads=[f"EEG{i}" for i in range(6)]))
 
 
 def test_zero_epochs_names_the_condition_and_the_thresholds(tiny_bids):
-    (rec,) = layout.find_recordings(tiny_bids, "tiny", "meg")
+    (rec,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
     labels = {"LeftVisual": "Left visual"}
     with pytest.raises(ValueError) as info:
-        bids_io.make_epochs(rec.raw_files[:1], labels, ch_types=["eeg"], l_freq=None, h_freq=None, tmin=-0.2,
+        ingest.make_epochs(rec.raw_files[:1], labels, ch_types=["eeg"], l_freq=None, h_freq=None, tmin=-0.2,
                             tmax=0.5, baseline=(None, 0.0), reject={"eeg": 1e-9})
     text = str(info.value)
     assert text.startswith("Condition(s) ['Left visual'] have no epochs left in ['sub-01_task-tiny_run-01_meg.fif'] "

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import run_snakemake
 
-from tfmxne.pipeline import bids_io
+from tfmxne_workflow.stages import ingest
 
 RAW = "sub-01/meg/sub-01_task-tiny_run-02_meg.fif"
 CHANNELS = "sub-01/meg/sub-01_task-tiny_run-02_channels.tsv"
@@ -49,7 +49,7 @@ def _truncate(root):
 
 def _eeg_forward(root, folder):
     """An EEG-only sphere-model forward: it lacks the 4 magnetometers of the data."""
-    info = bids_io.read_raw(root / RAW).info
+    info = ingest.read_raw(root / RAW).info
     sphere = mne.make_sphere_model("auto", "auto", info, verbose="error")
     src = mne.setup_volume_source_space(pos=30.0, sphere=sphere, verbose="error")
     fwd = mne.make_forward_solution(info, trans=None, src=src, bem=sphere, meg=False, eeg=True, verbose="error")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from mne_bids import BIDSPath, get_entity_vals, read_raw_bids
 
-from tfmxne.pipeline import demo
-from tfmxne.pipeline import simulate as sim
+from tfmxne_workflow.simulation import demo
+from tfmxne_workflow.simulation import simulate as sim
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sample"
 N_TRIALS = 12  # per condition and run: enough to test the generator, small to stay fast
@@ -77,7 +77,7 @@ def test_truth_table(small_demo):
         assert truth.amplitude_nAm.between(20, 60).all()
         assert truth.peak_time_s.between(0.05, 0.25).all() and truth.freq_hz.between(10, 25).all()
         # positions are the fsaverage5 white-surface vertices
-        from tfmxne.headmodel import read_fsaverage5_surface
+        from tfmxne_workflow.headmodels.template import read_fsaverage5_surface
 
         for _, row in truth.iterrows():
             rr = read_fsaverage5_surface("white", row.hemi)[0][row.vertex]

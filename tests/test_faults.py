@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
-from tfmxne.pipeline import io
-from tfmxne.pipeline.sources import COLUMNS
+
+from tfmxne_workflow import atomic
+from tfmxne_workflow.stages.sources import COLUMNS
 
 pytestmark = pytest.mark.slow
 
@@ -262,8 +262,8 @@ def test_killed_run_resumes_to_the_same_result(reference, tmp_path, shim):
 # ---------------------------------------------------------------------------
 def test_a_write_killed_midway_leaves_no_file_and_its_temporary_is_removed_later(tmp_path):
     target = tmp_path / "sub-01_desc-x_ave.fif"
-    code = ("import sys, time\nfrom tfmxne.pipeline import io\n"
-            f"with io.atomic_path({str(target)!r}) as tmp:\n"
+    code = ("import sys, time\nfrom tfmxne_workflow import atomic\n"
+            f"with atomic.atomic_path({str(target)!r}) as tmp:\n"
             "    f = open(tmp, 'wb'); f.write(b'x' * 100000); f.flush()\n"
             "    print('writing', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -272,37 +272,37 @@ def test_a_write_killed_midway_leaves_no_file_and_its_temporary_is_removed_later
     proc.wait()
     assert not target.exists()
     (stale,) = tmp_path.glob(".tmp-*")
-    live = tmp_path / f".tmp-0123abcd-{os.getpid()}-{io._host()}-{target.name}"  # a running writer
+    live = tmp_path / f".tmp-0123abcd-{os.getpid()}-{atomic._host()}-{target.name}"  # a running writer
     other_host = tmp_path / f".tmp-0123abcd-{proc.pid}-otherhost-{target.name}"  # NFS, another node
     live.write_text("")
     other_host.write_text("")
-    io.write_text(target, "done")
+    atomic.write_text(target, "done")
     assert target.read_text() == "done"
     assert not stale.exists() and live.exists() and other_host.exists()
 
 
 def test_failed_writer_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="Nothing was written"):
-        with io.atomic_path(tmp_path / "x.json"):
+        with atomic.atomic_path(tmp_path / "x.json"):
             pass
     assert list(tmp_path.iterdir()) == []
 
 
-#: Calls that write a file; in a rule script they must go through tfmxne.pipeline.io.
+#: Calls that write a file; in a rule script they must go through tfmxne_workflow.atomic.
 _WRITERS = re.compile(r"^(save|savefig|to_csv|to_html|write_\w+|dump|write_text|write_bytes|copy\w*|move)$")
-#: Writers outside tfmxne.pipeline.io that are atomic themselves.
+#: Writers outside tfmxne_workflow.atomic that are atomic themselves.
 _ATOMIC_ELSEWHERE = {
-    "forward.write_template",  # headmodel.write_template_subject: temporary folder renamed; io for the trans
+    "forward.write_template",  # template.write_template_subject: temporary folder renamed; io for the trans
 }
 
 
 def test_rule_scripts_write_only_through_the_atomic_helpers():
-    """Every write in scripts/*.py is an ``io.*`` call or inside ``with io.atomic_path(...)``."""
+    """Every write in scripts/*.py is an ``atomic.*`` call or inside ``with atomic.atomic_path(...)``."""
     offenders = []
 
     def visit(node, inside_atomic, fname):
         if isinstance(node, ast.With):
-            atomic = any(isinstance(i.context_expr, ast.Call) and ast.unparse(i.context_expr.func) == "io.atomic_path"
+            atomic = any(isinstance(i.context_expr, ast.Call) and ast.unparse(i.context_expr.func) == "atomic.atomic_path"
                          for i in node.items)
             for child in node.body:
                 visit(child, inside_atomic or atomic, fname)
@@ -310,7 +310,7 @@ def test_rule_scripts_write_only_through_the_atomic_helpers():
         if isinstance(node, ast.Call):
             func = ast.unparse(node.func)
             name = func.rsplit(".", 1)[-1]
-            via_io = func.startswith("io.") or func in _ATOMIC_ELSEWHERE
+            via_io = func.startswith("atomic.") or func in _ATOMIC_ELSEWHERE
             opens_for_writing = func == "open" and any(
                 isinstance(a, ast.Constant) and isinstance(a.value, str) and set(a.value) & set("wax")
                 for a in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "mode")])

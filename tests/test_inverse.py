@@ -7,9 +7,9 @@ Needs the MNE sample files in ``../shared/data/sample`` (skipped otherwise).
 import mne
 import numpy as np
 import pytest
+from conftest import SAMPLE_DIR as SAMPLE
 
 import tfmxne
-from conftest import SAMPLE_DIR as SAMPLE
 
 pytestmark = [
     pytest.mark.sample,

@@ -8,11 +8,11 @@ to build); needs ``../shared/data/sample`` (skipped otherwise).
 import mne
 import numpy as np
 import pytest
+from conftest import SAMPLE_DIR as SAMPLE
 from mne.inverse_sparse.mxne_inverse import _prepare_weights
 from mne.minimum_norm.inverse import _prepare_forward
 from mne.utils import _check_depth
 
-from conftest import SAMPLE_DIR as SAMPLE
 from tfmxne.prepare import prepare_forward
 
 pytestmark = [

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
 
 N_SUBJECTS = 20

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from test_inverse import SAMPLE, sample_data, small_forward  # noqa: F401 (fixtures)
 
 from tfmxne import solve
@@ -284,8 +283,8 @@ def test_schema_accepts_alpha_sure():
 def test_pipeline_record_and_report_figure(sample_data, small_forward):  # noqa: F811
     import matplotlib.pyplot as plt
 
-    from tfmxne.pipeline import figures
-    from tfmxne.pipeline.solve import solve_tfmxne
+    from tfmxne_workflow.stages import figures
+    from tfmxne_workflow.stages.solve import solve_tfmxne
 
     evoked, cov = sample_data
     stc, _, record = solve_tfmxne(

@@ -4,7 +4,6 @@ import re
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.slow

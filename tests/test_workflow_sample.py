@@ -4,9 +4,9 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from conftest import SAMPLE_DIR, run_snakemake
-from tfmxne.pipeline.metrics import localisation_errors, spurious_count
+
+from tfmxne_workflow.stages.metrics import localisation_errors, spurious_count
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.sample,
@@ -27,7 +27,7 @@ def _config(bids_root, task, extra=""):
 def sample_run(tmp_path_factory, sample_head_cache):
     from mne_bids import get_entity_vals
 
-    from tfmxne.pipeline.demo import make_sample_head_dataset
+    from tfmxne_workflow.simulation.demo import make_sample_head_dataset
 
     workdir = tmp_path_factory.mktemp("sample_run")
     bids_root = workdir / "bids"

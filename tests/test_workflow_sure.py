@@ -12,9 +12,9 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import run_snakemake
-from tfmxne.pipeline.metrics import localisation_errors, spurious_count
+
+from tfmxne_workflow.stages.metrics import localisation_errors, spurious_count
 
 RADIUS_MM = 10.0
 MAX_SPURIOUS = 2

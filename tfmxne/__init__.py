@@ -12,7 +12,7 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-#: Public name -> submodule. Imported on first use, so that ``tfmxne.pipeline``
+#: Public name -> submodule. Imported on first use, so that ``tfmxne_workflow``
 #: (imported by every Snakemake start) does not pay for MNE's inverse modules.
 _EXPORTS = {
     "tf_mixed_norm": "inverse", "solve": "solver", "SolverResult": "solver",

@@ -5,8 +5,9 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from tfmxne.pipeline import layout
-from tfmxne.pipeline import validate as checks
+from tfmxne_workflow import dataset
+from tfmxne_workflow import validate as checks
+from tfmxne_workflow.code_inputs import code_inputs
 
 min_version("9.0")
 
@@ -29,7 +30,7 @@ FWD = config["forward"]
 with checks.exit_on_bad_input():
     RECORDINGS = {
         (r.subject, r.ses): r
-        for r in layout.find_recordings(
+        for r in dataset.find_recordings(
             BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"]
         )
     }
@@ -37,7 +38,7 @@ with checks.exit_on_bad_input():
     checks.check_channels(RECORDINGS.values(), config["preprocessing"]["ch_types"])
     if config["noise_cov"]["source"] == "empty_room":
         for r in RECORDINGS.values():
-            layout.empty_room_file(r.raw_files[0])
+            dataset.empty_room_file(r.raw_files[0])
     if FWD["source"] == "precomputed":
         checks.check_precomputed_forwards(
             FWD["fname"], RECORDINGS.values(), config["preprocessing"]["ch_types"]
@@ -53,22 +54,23 @@ with checks.exit_on_bad_input():
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
-    _TRIAL_TYPES = {key: layout.read_trial_types(r.raw_files) for key, r in RECORDINGS.items()}
+    _TRIAL_TYPES = {key: dataset.read_trial_types(r.raw_files) for key, r in RECORDINGS.items()}
     _SELECTED = {
-        key: layout.select_conditions(
+        key: dataset.select_conditions(
             config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}"
         )
         for key, found in _TRIAL_TYPES.items()
     }
-    LABELS = layout.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
+    LABELS = dataset.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
 TRIAL_TYPE_LABEL = {t: label for label, t in LABELS.items()}
 
 # One prefix for every per-recording derivative.
 PREFIX = f"{DERIV}/sub-{{subject}}/{DATATYPE}/sub-{{subject}}{{ses}}_task-{TASK}"
 LOGS = f"{DERIV}/logs"
 BENCH = f"{DERIV}/benchmarks"
-REC = "sub-{subject}{ses}"
-REC_COND = "sub-{subject}{ses}_desc-{cond}"
+# Names of one recording, and of one condition of it, for logs and benchmarks.
+RECORDING_ID = "sub-{subject}{ses}"
+CONDITION_ID = "sub-{subject}{ses}_desc-{cond}"
 
 
 wildcard_constraints:
@@ -78,24 +80,25 @@ wildcard_constraints:
     fs_subject=r"[^/]+",
 
 
-def code_file(name):
-    """A tfmxne module file, declared as input so that editing it reruns its rules."""
-    return str(REPO / "tfmxne" / f"{name}.py")
+def code_of(script):
+    """The project modules ``scripts/<script>.py`` imports: inputs, so that editing one reruns the rule."""
+    return code_inputs(REPO / "scripts" / f"{script}.py", REPO)
 
 
-def recording(wildcards):
+def recording_of(wildcards):
+    """The job's :class:`tfmxne_workflow.dataset.Recording`."""
     return RECORDINGS[(wildcards.subject, wildcards.ses)]
 
 
 def raw_files(wildcards):
-    return [str(f) for f in recording(wildcards).raw_files]
+    return [str(f) for f in recording_of(wildcards).raw_files]
 
 
 def sidecars(wildcards):
     """The events/channels TSVs of every run (edits to them rerun ingestion)."""
     files = []
-    for f in recording(wildcards).raw_files:
-        files += [str(p) for p in (layout.events_tsv(f), layout.channels_tsv(f)) if p.is_file()]
+    for f in recording_of(wildcards).raw_files:
+        files += [str(p) for p in (dataset.events_tsv(f), dataset.channels_tsv(f)) if p.is_file()]
     return files
 
 
@@ -109,7 +112,7 @@ def labels_of(wildcards):
 def study_files(pattern):
     """``pattern`` expanded over every recording and its conditions."""
     return [
-        rec(pattern).format(subject=subject, ses=ses, cond=TRIAL_TYPE_LABEL[trial_type])
+        recording_file(pattern).format(subject=subject, ses=ses, cond=TRIAL_TYPE_LABEL[trial_type])
         for (subject, ses), trial_types in _SELECTED.items()
         for trial_type in trial_types
     ]
@@ -122,7 +125,7 @@ def session_label(ses):
 def all_outputs():
     out = [f"{DERIV}/dataset_description.json", f"{DERIV}/study_summary.html"]
     for subject, ses in RECORDINGS:
-        out.append(rec("_report.html").format(subject=subject, ses=ses))
+        out.append(recording_file("_report.html").format(subject=subject, ses=ses))
     return out
 
 
@@ -140,7 +143,7 @@ def per_condition(pattern):
     return expand_conditions
 
 
-def rec(suffix):
+def recording_file(suffix):
     """Path pattern of a per-recording derivative: the BIDS prefix plus ``suffix``."""
     return f"{PREFIX}{suffix}"
 
@@ -154,11 +157,11 @@ def fill(pattern, wildcards):
 
 def noise_cov_inputs(wildcards):
     inputs = {
-        "epochs": fill(rec("_epo.fif"), wildcards),
-        "code": code_file("pipeline/covariance"),
+        "epochs": fill(recording_file("_epo.fif"), wildcards),
+        "code": code_of("noise_cov"),
     }
     if config["noise_cov"]["source"] == "empty_room":
-        inputs["empty_room"] = str(layout.empty_room_file(recording(wildcards).raw_files[0]))
+        inputs["empty_room"] = str(dataset.empty_room_file(recording_of(wildcards).raw_files[0]))
     return inputs
 
 
@@ -199,25 +202,18 @@ def trans_file(wildcards):
         return TEMPLATE_TRANS
     if FWD["trans"]:
         return FWD["trans"].format(subject=wildcards.subject, session=session_label(wildcards.ses))
-    return fill(rec("_trans.fif"), wildcards)
-
-
-SOLVER_MODULES = [
-    code_file(m)
-    for m in ("stft", "norms", "solver", "anderson", "debias", "prepare", "inverse", "sure")
-    if Path(code_file(m)).is_file()
-]
+    return fill(recording_file("_trans.fif"), wildcards)
 
 
 def solve_inputs(wildcards):
     inputs = {
-        "evoked": fill(rec("_desc-{cond}_ave.fif"), wildcards),
-        "fwd": fill(rec("_fwd.fif"), wildcards),
-        "cov": fill(rec("_cov.fif"), wildcards),
-        "code": [code_file("pipeline/solve"), *SOLVER_MODULES],
+        "evoked": fill(recording_file("_desc-{cond}_ave.fif"), wildcards),
+        "fwd": fill(recording_file("_fwd.fif"), wildcards),
+        "cov": fill(recording_file("_cov.fif"), wildcards),
+        "code": code_of("solve"),
     }
     if config["prior"]["weights"]:
-        inputs["prior"] = fill(rec("_desc-{cond}_dspm-lh.stc"), wildcards)
+        inputs["prior"] = fill(recording_file("_desc-{cond}_dspm-lh.stc"), wildcards)
     return inputs
 
 

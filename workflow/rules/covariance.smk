@@ -5,15 +5,15 @@ rule noise_cov:
     input:
         unpack(noise_cov_inputs),
     output:
-        rec("_cov.fif"),
+        recording_file("_cov.fif"),
     params:
         noise_cov=config["noise_cov"],
         l_freq=config["preprocessing"]["l_freq"],
         h_freq=config["preprocessing"]["h_freq"],
     log:
-        f"{LOGS}/noise_cov/{REC}.log",
+        f"{LOGS}/noise_cov/{RECORDING_ID}.log",
     benchmark:
-        f"{BENCH}/noise_cov/{REC}.tsv"
+        f"{BENCH}/noise_cov/{RECORDING_ID}.tsv"
     threads: 1
     resources:
         mem_mb=4000,

@@ -1,5 +1,5 @@
 # Forward model. forward.source picks where it comes from:
-#   template     fsaverage5 written by tfmxne.headmodel (nilearn cortex, MNE's fsaverage BEM)
+#   template     fsaverage5 written by tfmxne_workflow.headmodels.template (nilearn cortex, MNE's fsaverage BEM)
 #   freesurfer   a FreeSurfer subject in forward.subjects_dir
 #   precomputed  a -fwd.fif per subject/session from the forward.fname pattern
 # Source space and BEM solution are rules of their own, shared by every recording and
@@ -9,7 +9,7 @@
 
 rule template_subject:
     input:
-        code=code_file("headmodel"),
+        code=code_of("template_subject"),
     output:
         subject_dir=directory(TEMPLATE_DIR),
         trans=TEMPLATE_TRANS,
@@ -30,7 +30,7 @@ rule template_subject:
 rule source_space:
     input:
         anatomy=anatomy_files("src"),
-        code=code_file("pipeline/forward"),
+        code=code_of("source_space"),
     output:
         f"{HEADMODELS}/{{fs_subject}}/{{fs_subject}}_src.fif",
     params:
@@ -53,7 +53,7 @@ rule source_space:
 rule bem_solution:
     input:
         anatomy=anatomy_files("bem"),
-        code=code_file("pipeline/forward"),
+        code=code_of("bem_solution"),
     output:
         f"{HEADMODELS}/{{fs_subject}}/{{fs_subject}}_bem-sol.fif",
     params:
@@ -77,16 +77,16 @@ rule bem_solution:
 rule trans_from_bids:
     input:
         raw=lambda wildcards: raw_files(wildcards)[0],
-        code=code_file("pipeline/forward"),
+        code=code_of("trans_from_bids"),
     output:
-        rec("_trans.fif"),
+        recording_file("_trans.fif"),
     params:
         fs_subject=fs_subject,
         subjects_dir=subjects_dir,
     log:
-        f"{LOGS}/trans_from_bids/{REC}.log",
+        f"{LOGS}/trans_from_bids/{RECORDING_ID}.log",
     benchmark:
-        f"{BENCH}/trans_from_bids/{REC}.tsv"
+        f"{BENCH}/trans_from_bids/{RECORDING_ID}.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -104,13 +104,13 @@ if FWD["source"] == "precomputed":
             fwd=lambda wildcards: FWD["fname"].format(
                 subject=wildcards.subject, session=session_label(wildcards.ses)
             ),
-            code=code_file("pipeline/forward"),
+            code=code_of("forward_precomputed"),
         output:
-            rec("_fwd.fif"),
+            recording_file("_fwd.fif"),
         log:
-            f"{LOGS}/forward/{REC}.log",
+            f"{LOGS}/forward/{RECORDING_ID}.log",
         benchmark:
-            f"{BENCH}/forward/{REC}.tsv"
+            f"{BENCH}/forward/{RECORDING_ID}.tsv"
         threads: 1
         resources:
             mem_mb=4000,
@@ -124,19 +124,19 @@ else:
 
     rule forward:
         input:
-            info=rec("_info.fif"),
+            info=recording_file("_info.fif"),
             trans=trans_file,
             src=lambda wildcards: f"{HEADMODELS}/{fs_subject(wildcards)}/{fs_subject(wildcards)}_src.fif",
             bem=lambda wildcards: f"{HEADMODELS}/{fs_subject(wildcards)}/{fs_subject(wildcards)}_bem-sol.fif",
-            code=code_file("pipeline/forward"),
+            code=code_of("forward"),
         output:
-            rec("_fwd.fif"),
+            recording_file("_fwd.fif"),
         params:
             mindist=FWD["mindist"],
         log:
-            f"{LOGS}/forward/{REC}.log",
+            f"{LOGS}/forward/{RECORDING_ID}.log",
         benchmark:
-            f"{BENCH}/forward/{REC}.tsv"
+            f"{BENCH}/forward/{RECORDING_ID}.tsv"
         threads: 1
         resources:
             mem_mb=8000,

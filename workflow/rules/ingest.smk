@@ -4,15 +4,15 @@
 rule measurement_info:
     input:
         raw=lambda wildcards: raw_files(wildcards)[0],
-        code=code_file("pipeline/bids_io"),
+        code=code_of("measurement_info"),
     output:
-        rec("_info.fif"),
+        recording_file("_info.fif"),
     params:
         ch_types=config["preprocessing"]["ch_types"],
     log:
-        f"{LOGS}/measurement_info/{REC}.log",
+        f"{LOGS}/measurement_info/{RECORDING_ID}.log",
     benchmark:
-        f"{BENCH}/measurement_info/{REC}.tsv"
+        f"{BENCH}/measurement_info/{RECORDING_ID}.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -27,17 +27,17 @@ rule epochs:
     input:
         raws=raw_files,
         sidecars=sidecars,
-        code=code_file("pipeline/bids_io"),
+        code=code_of("epochs"),
     output:
-        epochs=rec("_epo.fif"),
-        conditions=rec("_conditions.tsv"),
+        epochs=recording_file("_epo.fif"),
+        conditions=recording_file("_conditions.tsv"),
     params:
         labels=labels_of,
         preprocessing=config["preprocessing"],
     log:
-        f"{LOGS}/epochs/{REC}.log",
+        f"{LOGS}/epochs/{RECORDING_ID}.log",
     benchmark:
-        f"{BENCH}/epochs/{REC}.tsv"
+        f"{BENCH}/epochs/{RECORDING_ID}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
@@ -50,16 +50,16 @@ rule epochs:
 
 rule evoked:
     input:
-        epochs=rec("_epo.fif"),
-        code=code_file("pipeline/bids_io"),
+        epochs=recording_file("_epo.fif"),
+        code=code_of("evoked"),
     output:
-        rec("_desc-{cond}_ave.fif"),
+        recording_file("_desc-{cond}_ave.fif"),
     params:
         trial_type=lambda wildcards: LABELS[wildcards.cond],
     log:
-        f"{LOGS}/evoked/{REC_COND}.log",
+        f"{LOGS}/evoked/{CONDITION_ID}.log",
     benchmark:
-        f"{BENCH}/evoked/{REC_COND}.tsv"
+        f"{BENCH}/evoked/{CONDITION_ID}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

@@ -3,13 +3,13 @@
 
 rule dspm_prior:
     input:
-        evoked=rec("_desc-{cond}_ave.fif"),
-        fwd=rec("_fwd.fif"),
-        cov=rec("_cov.fif"),
-        code=code_file("pipeline/prior"),
+        evoked=recording_file("_desc-{cond}_ave.fif"),
+        fwd=recording_file("_fwd.fif"),
+        cov=recording_file("_cov.fif"),
+        code=code_of("dspm_prior"),
     output:
-        lh=rec("_desc-{cond}_dspm-lh.stc"),
-        rh=rec("_desc-{cond}_dspm-rh.stc"),
+        lh=recording_file("_desc-{cond}_dspm-lh.stc"),
+        rh=recording_file("_desc-{cond}_dspm-rh.stc"),
     params:
         tmin=config["tfmxne"]["tmin"],
         tmax=config["tfmxne"]["tmax"],
@@ -17,9 +17,9 @@ rule dspm_prior:
         loose=config["prior"]["loose"] if config["prior"]["loose"] is not None else config["tfmxne"]["loose"],
         depth=config["prior"]["depth"] if config["prior"]["depth"] is not None else config["tfmxne"]["depth"],
     log:
-        f"{LOGS}/dspm_prior/{REC_COND}.log",
+        f"{LOGS}/dspm_prior/{CONDITION_ID}.log",
     benchmark:
-        f"{BENCH}/dspm_prior/{REC_COND}.tsv"
+        f"{BENCH}/dspm_prior/{CONDITION_ID}.tsv"
     threads: 1
     resources:
         mem_mb=4000,

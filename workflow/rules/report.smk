@@ -3,19 +3,19 @@
 
 rule sources_table:
     input:
-        lh=rec("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        rh=rec("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
-        fwd=rec("_fwd.fif"),
-        convergence=rec("_desc-{cond}_convergence.json"),
-        code=code_file("pipeline/sources"),
+        lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
+        rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
+        fwd=recording_file("_fwd.fif"),
+        convergence=recording_file("_desc-{cond}_convergence.json"),
+        code=code_of("sources_table"),
     output:
-        rec("_desc-{cond}_sources.tsv"),
+        recording_file("_desc-{cond}_sources.tsv"),
     params:
         trial_type=lambda wildcards: LABELS[wildcards.cond],
     log:
-        f"{LOGS}/sources_table/{REC_COND}.log",
+        f"{LOGS}/sources_table/{CONDITION_ID}.log",
     benchmark:
-        f"{BENCH}/sources_table/{REC_COND}.tsv"
+        f"{BENCH}/sources_table/{CONDITION_ID}.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -28,28 +28,23 @@ rule sources_table:
 
 rule report:
     input:
-        evoked=per_condition(rec("_proc-crop_desc-{cond}_ave.fif")),
-        residual=per_condition(rec("_proc-cropresidual_desc-{cond}_ave.fif")),
-        stc=per_condition(rec("_desc-{cond}_tfmxne-lh.stc")),
-        sources=per_condition(rec("_desc-{cond}_sources.tsv")),
-        convergence=per_condition(rec("_desc-{cond}_convergence.json")),
-        fwd=rec("_fwd.fif"),
-        conditions=rec("_conditions.tsv"),
+        evoked=per_condition(recording_file("_proc-crop_desc-{cond}_ave.fif")),
+        residual=per_condition(recording_file("_proc-cropresidual_desc-{cond}_ave.fif")),
+        stc=per_condition(recording_file("_desc-{cond}_tfmxne-lh.stc")),
+        sources=per_condition(recording_file("_desc-{cond}_sources.tsv")),
+        convergence=per_condition(recording_file("_desc-{cond}_convergence.json")),
+        fwd=recording_file("_fwd.fif"),
+        conditions=recording_file("_conditions.tsv"),
         truth=truth_file,
-        code=[
-            code_file("pipeline/report"),
-            code_file("pipeline/figures"),
-            code_file("pipeline/metrics"),
-            code_file("pipeline/solve"),
-        ],
+        code=code_of("report"),
     output:
         html=report(
-            rec("_report.html"),
+            recording_file("_report.html"),
             caption="../report/subject_report.rst",
             category="Subject reports",
         ),
         figures=report(
-            directory(rec("_figures")),
+            directory(recording_file("_figures")),
             patterns=["{name}.png"],
             caption="../report/figures.rst",
             category="Figures",
@@ -62,9 +57,9 @@ rule report:
         tstep=config["tfmxne"]["tstep"],
         max_tf_maps=config["report"]["max_tf_maps"],
     log:
-        f"{LOGS}/report/{REC}.log",
+        f"{LOGS}/report/{RECORDING_ID}.log",
     benchmark:
-        f"{BENCH}/report/{REC}.tsv"
+        f"{BENCH}/report/{RECORDING_ID}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
@@ -79,9 +74,9 @@ rule study_summary:
     input:
         sources=study_files("_desc-{cond}_sources.tsv"),
         convergence=study_files("_desc-{cond}_convergence.json"),
-        reports=[rec("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
-        conditions=[rec("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
-        code=code_file("pipeline/summary"),
+        reports=[recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        conditions=[recording_file("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        code=code_of("study_summary"),
     output:
         tsv=f"{DERIV}/study_summary.tsv",
         html=report(f"{DERIV}/study_summary.html", caption="../report/study_summary.rst", category="Study"),
@@ -101,7 +96,8 @@ rule study_summary:
 
 rule dataset_description:
     input:
-        f"{BIDS_ROOT}/dataset_description.json",
+        raw_description=f"{BIDS_ROOT}/dataset_description.json",
+        code=code_of("dataset_description"),
     output:
         f"{DERIV}/dataset_description.json",
     log:

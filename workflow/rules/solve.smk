@@ -4,10 +4,10 @@ rule solve:
     input:
         unpack(solve_inputs),
     output:
-        lh=rec("_desc-{cond}_tfmxne-lh.stc"),
-        rh=rec("_desc-{cond}_tfmxne-rh.stc"),
-        residual=rec("_proc-residual_desc-{cond}_ave.fif"),
-        convergence=rec("_desc-{cond}_convergence.json"),
+        lh=recording_file("_desc-{cond}_tfmxne-lh.stc"),
+        rh=recording_file("_desc-{cond}_tfmxne-rh.stc"),
+        residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
+        convergence=recording_file("_desc-{cond}_convergence.json"),
     params:
         tmin=config["tfmxne"]["tmin"],
         tmax=config["tfmxne"]["tmax"],
@@ -15,9 +15,9 @@ rule solve:
         weights_min=config["prior"]["weights_min"],
         weights_min_fallback=config["prior"]["weights_min_fallback"],
     log:
-        f"{LOGS}/solve/{REC_COND}.log",
+        f"{LOGS}/solve/{CONDITION_ID}.log",
     benchmark:
-        f"{BENCH}/solve/{REC_COND}.tsv"
+        f"{BENCH}/solve/{CONDITION_ID}.tsv"
     threads: 1
     resources:
         mem_mb=8000,
@@ -30,23 +30,23 @@ rule solve:
 
 rule crop:
     input:
-        lh=rec("_desc-{cond}_tfmxne-lh.stc"),
-        rh=rec("_desc-{cond}_tfmxne-rh.stc"),
-        evoked=rec("_desc-{cond}_ave.fif"),
-        residual=rec("_proc-residual_desc-{cond}_ave.fif"),
-        code=code_file("pipeline/crop"),
+        lh=recording_file("_desc-{cond}_tfmxne-lh.stc"),
+        rh=recording_file("_desc-{cond}_tfmxne-rh.stc"),
+        evoked=recording_file("_desc-{cond}_ave.fif"),
+        residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
+        code=code_of("crop"),
     output:
-        lh=rec("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        rh=rec("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
-        evoked=rec("_proc-crop_desc-{cond}_ave.fif"),
-        residual=rec("_proc-cropresidual_desc-{cond}_ave.fif"),
+        lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
+        rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
+        evoked=recording_file("_proc-crop_desc-{cond}_ave.fif"),
+        residual=recording_file("_proc-cropresidual_desc-{cond}_ave.fif"),
     params:
         tmin=config["crop"]["tmin"],
         tmax=config["crop"]["tmax"],
     log:
-        f"{LOGS}/crop/{REC_COND}.log",
+        f"{LOGS}/crop/{CONDITION_ID}.log",
     benchmark:
-        f"{BENCH}/crop/{REC_COND}.tsv"
+        f"{BENCH}/crop/{CONDITION_ID}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

@@ -7,7 +7,7 @@ from pathlib import Path
 import mne
 import numpy as np
 
-from .layout import channels_tsv
+from ..dataset import channels_tsv
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
     raw : mne.io.Raw
         Output of :func:`preprocess_raw`, with annotations from ``*_events.tsv``.
     labels : dict
-        Safe condition label -> trial type (see :func:`tfmxne.pipeline.layout.condition_labels`).
+        Safe condition label -> trial type (see :func:`tfmxne_workflow.dataset.condition_labels`).
         The epochs' event ids are the labels, numbered in this order.
     tmin, tmax : float
         Epoch window in s relative to the events.

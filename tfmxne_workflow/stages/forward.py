@@ -1,7 +1,7 @@
 """Forward model: source space, BEM solution, head<->MRI transform, gain matrix.
 
 Three sources (``forward.source`` in the config): a FreeSurfer subject, the
-fsaverage5 template (written by :mod:`tfmxne.headmodel`, no download), or a
+fsaverage5 template (written by :mod:`tfmxne_workflow.headmodels.template`, no download), or a
 precomputed ``-fwd.fif``.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ def write_template(subject_dir, trans_fname) -> Path:
     subject_dir : str | Path
         The subject folder to create (its name is the subject name, its parent the
         FreeSurfer subjects directory); written atomically by
-        :func:`tfmxne.headmodel.write_template_subject`.
+        :func:`tfmxne_workflow.headmodels.template.write_template_subject`.
     trans_fname : str | Path
         Where to write the ``-trans.fif``.
 
@@ -29,14 +29,13 @@ def write_template(subject_dir, trans_fname) -> Path:
     -------
     subject_dir : Path
     """
-    from tfmxne import headmodel
-
-    from .io import atomic_path
+    from ..atomic import atomic_path
+    from ..headmodels import template
 
     subject_dir = Path(subject_dir)
-    headmodel.write_template_subject(subject_dir.parent, subject=subject_dir.name)
+    template.write_template_subject(subject_dir.parent, subject=subject_dir.name)
     with atomic_path(trans_fname) as tmp:
-        mne.write_trans(tmp, headmodel.template_trans(), overwrite=True)
+        mne.write_trans(tmp, template.template_trans(), overwrite=True)
     return subject_dir
 
 

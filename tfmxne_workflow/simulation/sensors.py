@@ -6,7 +6,7 @@ helmet surface (``mne/data/helmets/306m.fif.gz``, device coordinates, within
 triplets (one magnetometer + two orthogonal planar gradiometers, Neuromag coil
 types) evenly on it, and :func:`fit_dev_head_t` positions a head under the
 helmet. EEG uses MNE's ``fsaverage_1005`` montage, digitised on fsaverage's
-own scalp, hence consistent with :func:`tfmxne.headmodel.template_trans`.
+own scalp, hence consistent with :func:`tfmxne_workflow.headmodels.template.template_trans`.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def fit_dev_head_t(
     """
     import mne
 
-    from .headmodel import signed_depth
+    from ..headmodels.meshes import signed_depth
 
     def _min_gap(z):
         t = dev_head_transform(rotation_deg, (shift_xy[0], shift_xy[1], z))

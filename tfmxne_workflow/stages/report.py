@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-
 from pathlib import Path
 
 import matplotlib.pyplot as plt

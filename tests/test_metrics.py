@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tfmxne.pipeline import crop, metrics, summary
+from tfmxne_workflow.stages import crop, metrics, summary
 
 
 def _evoked(data):

@@ -1,8 +1,9 @@
-"""Ingestion: runs -> filtered epochs -> one evoked per condition (tfmxne.pipeline.bids_io)."""
+"""Ingestion: runs -> filtered epochs -> one evoked per condition (tfmxne_workflow.stages.ingest)."""
 import numpy as np
 import pytest
 
-from tfmxne.pipeline import bids_io, covariance, layout
+from tfmxne_workflow import dataset
+from tfmxne_workflow.stages import covariance, ingest
 
 LABELS = {"LeftVisual": "Left visual", "auditoryLeft": "auditory/left"}
 PREP = dict(ch_types=None, l_freq=1.0, h_freq=None, tmin=-0.2, tmax=0.5, baseline=(None, 0.0),
@@ -11,8 +12,8 @@ PREP = dict(ch_types=None, l_freq=1.0, h_freq=None, tmin=-0.2, tmax=0.5, baselin
 
 @pytest.fixture(scope="module")
 def epochs(tiny_bids):
-    (rec,) = layout.find_recordings(tiny_bids, "tiny", "meg")
-    return bids_io.make_epochs(rec.raw_files, LABELS, **PREP)
+    (rec,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
+    return ingest.make_epochs(rec.raw_files, LABELS, **PREP)
 
 
 def test_runs_are_concatenated_with_conditions_as_labels(epochs):
@@ -29,7 +30,7 @@ def test_bads_from_channels_tsv_and_average_reference(epochs):
 
 
 def test_evoked_per_condition_keeps_the_trial_type(epochs):
-    evoked = bids_io.make_evoked(epochs, "auditoryLeft", "auditory/left")
+    evoked = ingest.make_evoked(epochs, "auditoryLeft", "auditory/left")
     assert evoked.comment == "auditory/left" and evoked.nave == 22
 
 
@@ -41,19 +42,19 @@ def test_baseline_covariance(epochs):
 
 
 def test_channel_type_selection(epochs):
-    assert bids_io.expand_ch_types(None, epochs.info) == ["mag", "eeg"]
-    assert bids_io.expand_ch_types(["meg"], epochs.info) == ["mag"]
+    assert ingest.expand_ch_types(None, epochs.info) == ["mag", "eeg"]
+    assert ingest.expand_ch_types(["meg"], epochs.info) == ["mag"]
     with pytest.raises(ValueError, match=r"\['grad'\] requested.*only \['mag', 'eeg'\]"):
-        bids_io.expand_ch_types(["grad"], epochs.info)
+        ingest.expand_ch_types(["grad"], epochs.info)
 
 
 def test_measurement_info_is_unfiltered(tiny_bids):
-    (rec,) = layout.find_recordings(tiny_bids, "tiny", "meg")
-    info = bids_io.measurement_info(rec.raw_files[0], ["eeg"])
+    (rec,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
+    info = ingest.measurement_info(rec.raw_files[0], ["eeg"])
     assert info.get_channel_types(unique=True) == ["eeg"] and info["highpass"] == 0.0
 
 
 def test_zero_epochs_after_rejection_is_named(tiny_bids):
-    (rec,) = layout.find_recordings(tiny_bids, "tiny", "meg")
+    (rec,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
     with pytest.raises(ValueError, match="No epochs|no epochs left"):
-        bids_io.make_epochs(rec.raw_files, LABELS, **{**PREP, "reject": {"eeg": 1e-9}})
+        ingest.make_epochs(rec.raw_files, LABELS, **{**PREP, "reject": {"eeg": 1e-9}})

@@ -6,7 +6,7 @@ import logging
 import mne
 import numpy as np
 
-from .bids_io import preprocess_raw, read_raw
+from .ingest import preprocess_raw, read_raw
 
 logger = logging.getLogger(__name__)
 

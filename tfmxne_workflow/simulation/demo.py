@@ -1,7 +1,7 @@
 """Simulated BIDS datasets with a known source truth: the embedded demo and the sample head.
 
 * :func:`make_demo_dataset` -- what ``make demo`` runs on: N subjects on the
-  fsaverage5 template head (:func:`tfmxne.headmodel.write_template_subject`),
+  fsaverage5 template head (:func:`tfmxne_workflow.headmodels.template.write_template_subject`),
   a synthetic 306-channel Vectorview-like MEG helmet plus 60 EEG electrodes,
   two conditions with two time-frequency localised sources each.
 * :func:`make_sample_head_dataset` -- the same on the real MNE "sample" head
@@ -25,7 +25,7 @@ sibling folder, then renamed).
 
 Command line::
 
-    python -m tfmxne.pipeline.demo --bids-root demo_data/bids [--n-subjects 2] [--seed 0]
+    python -m tfmxne_workflow.simulation.demo --bids-root demo_data/bids [--n-subjects 2] [--seed 0]
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from .. import headmodel as hm
-from .. import sensors
+from tfmxne import __version__
+
+from ..headmodels import meshes, template
+from . import sample_head, sensors
 from . import simulate as sim
 
 TASK = "demo"
@@ -127,7 +128,7 @@ def _write_derivative_description(root: Path, name: str, description: str) -> No
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dataset_description.json").write_text(json.dumps({
         "Name": description, "BIDSVersion": "1.9.0", "DatasetType": "derivative",
-        "GeneratedBy": [{"Name": "tfmxne.pipeline.demo", "Version": __version__}],
+        "GeneratedBy": [{"Name": "tfmxne_workflow.simulation.demo", "Version": __version__}],
     }, indent=2))
 
 
@@ -175,9 +176,9 @@ def _cortex(affine_m: np.ndarray | None = None) -> dict:
     """fsaverage5 white vertices and normals per hemisphere (mm), optionally moved by an affine."""
     out = {}
     for hemi in ("lh", "rh"):
-        rr, tris = hm.read_fsaverage5_surface("white", hemi)
+        rr, tris = template.read_fsaverage5_surface("white", hemi)
         if affine_m is not None:
-            rr = hm.apply_affine(affine_m, rr / 1000.0) * 1000.0
+            rr = meshes.apply_affine(affine_m, rr / 1000.0) * 1000.0
         out[hemi] = (rr, sim.vertex_normals(rr, tris))
     return out
 
@@ -219,7 +220,7 @@ def _simulate_subject(rng, info, trans, bem, cortex: dict, specs):
     """Choose the subject's sources and compute the gains of sources + background.
 
     One forward call covers every candidate vertex of every source (to rank
-    them by :func:`~tfmxne.pipeline.simulate.visibility`) and the background
+    them by :func:`~tfmxne_workflow.simulation.simulate.visibility`) and the background
     dipoles. Returns ``(bursts, gain)`` with ``gain`` = chosen sources first,
     then the :data:`N_BACKGROUND` background dipoles.
     """
@@ -246,9 +247,8 @@ def _choose_bads(rng, info) -> list[str]:
 
 def _write_subject(root: Path, subject: str, info, bursts, gain, rng, n_runs: int,
                    n_trials: int, task: str, meas_date) -> None:
-    from mne_bids import BIDSPath, write_raw_bids
-
     import mne
+    from mne_bids import BIDSPath, write_raw_bids
 
     for r in range(1, n_runs + 1):
         raw, events = _record(rng, info.copy(), bursts, gain, n_trials)
@@ -270,7 +270,7 @@ def _finish_dataset(root: Path, name: str) -> None:
 
     make_dataset_description(
         path=root, name=name, dataset_type="raw", authors=["tfmxne simulation"],
-        generated_by=[{"Name": "tfmxne.pipeline.demo", "Version": __version__}],
+        generated_by=[{"Name": "tfmxne_workflow.simulation.demo", "Version": __version__}],
         overwrite=True, verbose=False,
     )
     _write_derivative_description(root, "simulation", "Ground truth of the simulated sources")
@@ -289,21 +289,21 @@ def template_bem_solution():
     import mne
 
     with tempfile.TemporaryDirectory(prefix="tfmxne-template-") as sd:
-        hm.write_template_subject(sd)
+        template.write_template_subject(sd)
         model = mne.make_bem_model("fsaverage5", ico=3, subjects_dir=sd,
-                                   conductivity=hm.THREE_LAYER_CONDUCTIVITY, verbose=False)
-    with hm.single_threaded_blas():
+                                   conductivity=template.THREE_LAYER_CONDUCTIVITY, verbose=False)
+    with template.single_threaded_blas():
         return mne.make_bem_solution(model, verbose=False)
 
 
 def demo_info(rng, scalp_head: tuple, sfreq: float = SFREQ):
     """Measurement info of one demo subject: 306 MEG + 60 EEG + EOG + stim.
 
-    MEG: :func:`tfmxne.sensors.vectorview_like_meg_info`, the head placed
+    MEG: :func:`tfmxne_workflow.simulation.sensors.vectorview_like_meg_info`, the head placed
     under the helmet with a small random rotation (<= 3 deg) and shift
     (<= 3 mm) and a 20 mm minimal scalp gap; EEG: ``fsaverage_1005``
     positions (with fiducials in the digitisation), consistent with
-    :func:`tfmxne.headmodel.template_trans`.
+    :func:`tfmxne_workflow.headmodels.template.template_trans`.
     """
     import mne
 
@@ -364,8 +364,8 @@ def make_demo_dataset(bids_root, n_subjects: int = 2, seed: int = 0, n_runs: int
         import mne
 
         bem = template_bem_solution()
-        trans = hm.template_trans()
-        skin_rr, skin_tris = hm.template_bem_surfaces(4)["outer_skin"]
+        trans = template.template_trans()
+        skin_rr, skin_tris = template.template_bem_surfaces(4)["outer_skin"]
         scalp_head = (mne.transforms.apply_trans(mne.transforms.invert_transform(trans), skin_rr),
                       skin_tris)
         cortex = _cortex()
@@ -392,7 +392,7 @@ def sample_head_info(sample_dir, sfreq: float = SFREQ):
     """
     import mne
 
-    info = hm.read_sample_info(sample_dir)
+    info = sample_head.read_sample_info(sample_dir)
     picks = mne.pick_types(info, meg=True, eeg=True, eog=True, stim=False)
     picks = np.r_[picks, info["ch_names"].index("STI 014")]
     info = mne.pick_info(info, np.sort(picks))
@@ -410,10 +410,10 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
     """Simulated BIDS dataset on the real MNE "sample" head, with its ico4 forward.
 
     Sources are placed on the fsaverage5 cortex fitted into the sample inner
-    skull (:func:`tfmxne.headmodel.sample_cortex_affine`), at non-ico4 ico5
+    skull (:func:`tfmxne_workflow.simulation.sample_head.sample_cortex_affine`), at non-ico4 ico5
     vertices; data are simulated with the real sensors and 3-layer BEM. The
     forward the workflow should invert with (ico4,
-    :func:`tfmxne.headmodel.sample_head_forward`) is written to
+    :func:`tfmxne_workflow.simulation.sample_head.sample_head_forward`) is written to
     ``{bids_root}/derivatives/forward/sub-XX/sub-XX_fwd.fif``; the truth
     positions are in the same (sample MRI) frame.
 
@@ -427,7 +427,7 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
     sample_dir : path-like
         Folder with the MNE sample reference files.
     work_dir : path-like
-        Cache for :func:`tfmxne.headmodel.sample_head_forward`.
+        Cache for :func:`tfmxne_workflow.simulation.sample_head.sample_head_forward`.
     n_subjects, seed, n_runs, n_trials, task
         As in :func:`make_demo_dataset` (all subjects share the sample head).
 
@@ -441,12 +441,12 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
     def build(root: Path) -> None:
         import mne
 
-        paths = hm.sample_paths(sample_dir)
+        paths = sample_head.sample_paths(sample_dir)
         fwd_file = Path(work_dir) / "sample-fsaverage5-ico4-meg-eeg-fwd.fif"
-        hm.sample_head_forward(sample_dir, work_dir, spacing="ico4")
+        sample_head.sample_head_forward(sample_dir, work_dir, spacing="ico4")
         affine = np.load(Path(work_dir) / "subjects" / "sample_fsaverage5" / "affine.npy")
         cortex = _cortex(affine)
-        specs = [dict(s, target_mm=tuple(hm.apply_affine(
+        specs = [dict(s, target_mm=tuple(meshes.apply_affine(
             affine, np.array([s["target_mm"]]) / 1000.0)[0] * 1000.0)) for s in SOURCE_SPECS]
         info0 = sample_head_info(sample_dir)
         bem = mne.read_bem_solution(paths["bem_sol"], verbose=False)
@@ -473,9 +473,9 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
 # command line
 # ---------------------------------------------------------------------------
 def main(argv=None) -> int:
-    """``python -m tfmxne.pipeline.demo --bids-root DIR [--n-subjects N] [--seed S] [--n-runs R]``."""
+    """``python -m tfmxne_workflow.simulation.demo --bids-root DIR [--n-subjects N] [--seed S] [--n-runs R]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m tfmxne.pipeline.demo",
+        prog="python -m tfmxne_workflow.simulation.demo",
         description="Generate the simulated demo BIDS dataset (idempotent).")
     parser.add_argument("--bids-root", required=True, type=Path)
     parser.add_argument("--n-subjects", type=int, default=2)

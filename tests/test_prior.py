@@ -1,9 +1,9 @@
-"""The weights_min rule for weak priors (mne-python#5162) (tfmxne.pipeline.prior)."""
+"""The weights_min rule for weak priors (mne-python#5162) (tfmxne_workflow.stages.prior)."""
 import mne
 import numpy as np
 import pytest
 
-from tfmxne.pipeline import prior
+from tfmxne_workflow.stages import prior
 
 
 def _stc(peak):

@@ -362,11 +362,11 @@ def check_channels(recordings, ch_types) -> None:
 
     Parameters
     ----------
-    recordings : list of tfmxne.pipeline.layout.Recording
+    recordings : list of tfmxne_workflow.dataset.Recording
     ch_types : None | list of str
         ``preprocessing.ch_types``.
     """
-    from .layout import channels_tsv
+    from .dataset import channels_tsv
 
     for rec in recordings:
         for raw_file in rec.raw_files:
@@ -403,8 +403,8 @@ def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
 
     Reads only the forward's channel names and MRI subject (cheap).
     """
-    from .forward import peek_forward
-    from .layout import channels_tsv
+    from .dataset import channels_tsv
+    from .stages.forward import peek_forward
 
     missing = []
     for rec in recordings:

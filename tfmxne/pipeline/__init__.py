@@ -1,1 +1,0 @@
-"""Stage functions called by the Snakemake rule scripts (no Snakemake inside)."""

@@ -1,0 +1,1 @@
+"""Simulated BIDS datasets with a known source truth (demo, tests, benchmarks) and the sample head."""

@@ -1,0 +1,1 @@
+"""Workflow stages: one module per stage, called by the rule scripts (no Snakemake inside)."""
