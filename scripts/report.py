@@ -29,6 +29,6 @@ with logging_to(snakemake.log[0]):
         figures_dir.mkdir()
         rep = report.build_report(
             snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
-            snakemake.params.config, figures_dir, snakemake.params.max_tf_maps,
+            figures_dir, snakemake.params.max_tf_maps,
         )
     atomic.save_report(rep, snakemake.output.html)

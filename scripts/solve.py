@@ -15,7 +15,8 @@ with logging_to(snakemake.log[0]):
         mne.read_cov(snakemake.input.cov, verbose="error"),
         weights=weights, weights_min=weights_min, **p.solver,
     )
-    record.update(params=p.solver, weights_min_used=weights_min, weights_note=note)
+    record.update(params=p.solver, solve_window=[p.tmin, p.tmax], weights_min_used=weights_min,
+                  weights_note=note)
     atomic.save_stc(stc, snakemake.output.lh)
     atomic.save_fif(residual, snakemake.output.residual)
     atomic.write_json(snakemake.output.convergence, record)

@@ -1,5 +1,6 @@
 """End to end on the demo dataset (one run per session), then caching checks by dry runs."""
 import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -15,8 +16,11 @@ FORWARD_RULES = {"measurement_info", "template_subject", "source_space", "bem_so
 def planned_jobs(demo_run, **changes):
     """Rules a dry run would execute after ``changes`` (nested dict) to the run's config."""
     config = yaml.safe_load(demo_run["configfile"].read_text())
-    for section, values in changes.items():
-        config.setdefault(section, {}).update(values)
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
     changed = demo_run["workdir"] / "changed.yaml"
     changed.write_text(yaml.safe_dump(config))
     proc = run_snakemake("-n", "--configfile", str(changed), workdir=demo_run["workdir"])
@@ -54,7 +58,7 @@ def test_outputs_are_bids_derivatives(demo_run):
 def test_report_has_every_section(demo_run):
     html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
-                   "time-frequency map", "Explained variance", "convergence", "Configuration used",
+                   "time-frequency map", "Explained variance", "convergence", "Settings used",
                    "localisation error"):
         assert needle in html, needle
 
@@ -68,6 +72,32 @@ def test_changing_alpha_reruns_only_solve_crop_and_report(demo_run):
     jobs = planned_jobs(demo_run, tfmxne={"alpha": 35.0})
     assert "solve" in jobs
     assert set(jobs) <= {"solve", "crop", "sources_table", "report", "study_summary", "all"}, jobs
+
+
+def test_the_same_subjects_written_as_a_list_plan_nothing(demo_run):
+    assert planned_jobs(demo_run, subjects=["01", "02"]) == {}
+
+
+def test_changing_a_key_only_the_report_uses_reruns_only_the_reports(demo_run):
+    jobs = planned_jobs(demo_run, report={"max_tf_maps": 2})
+    assert jobs.get("report") == 2 and set(jobs) <= {"report", "study_summary", "all"}, jobs
+
+
+def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run):
+    """A copy of sub-02 as sub-03: its chain once, shared head models and other subjects untouched."""
+    bids = demo_run["bids_root"]
+    new = bids / "sub-03"
+    shutil.copytree(bids / "sub-02", new)
+    try:
+        for f in sorted(new.rglob("*sub-02*")):
+            f.rename(f.with_name(f.name.replace("sub-02", "sub-03")))
+        jobs = planned_jobs(demo_run)
+    finally:
+        shutil.rmtree(new)
+    per_recording = {"measurement_info": 1, "epochs": 1, "noise_cov": 1, "forward": 1, "report": 1}
+    per_condition = {"evoked": 2, "dspm_prior": 2, "solve": 2, "crop": 2, "sources_table": 2}
+    study = {"study_summary": 1, "all": 1}
+    assert jobs == {**per_recording, **per_condition, **study}, jobs
 
 
 def test_changing_l_freq_reruns_downstream_of_ingestion_but_not_the_forward(demo_run):

@@ -14,9 +14,9 @@ from .solve import convergence_text, no_source_text
 from .sources import source_positions_mri
 
 
-def _summary_html(cond, ev, alpha) -> str:
+def _summary_html(cond, ev) -> str:
     record, sources = cond["record"], cond["sources"]
-    alpha = record.get("alpha", alpha)
+    alpha = record["alpha"]
     text = html.escape(convergence_text(record, (record.get("params") or {}).get("maxit")))
     verdict = (
         f"<b>{text}</b>" if record["converged"]
@@ -56,7 +56,7 @@ class _FigureWriter:
         self.report.add_image(fname, title=title, section=section)
 
 
-def build_report(title, conditions, forward, config, figures_dir, max_tf_maps=6):
+def build_report(title, conditions, forward, figures_dir, max_tf_maps=6):
     """Assemble the report of one recording.
 
     Parameters
@@ -70,8 +70,6 @@ def build_report(title, conditions, forward, config, figures_dir, max_tf_maps=6)
         and ``truth`` (DataFrame or None).
     forward : mne.Forward
         Forward model (source-space geometry for the glass-brain views).
-    config : dict
-        The workflow configuration, shown verbatim.
     figures_dir : str | Path
         Existing folder that receives every figure as ``<condition>_<kind>.png``
         (for ``snakemake --report``); the report embeds them.
@@ -84,7 +82,6 @@ def build_report(title, conditions, forward, config, figures_dir, max_tf_maps=6)
     """
     report = mne.Report(title=title, verbose="error")
     figs = _FigureWriter(report, figures_dir)
-    alpha = config["tfmxne"]["alpha"]
     for cond in conditions:
         cond["explained_variance"] = metrics.explained_variance(cond["evoked"], cond["residual"])
         cond["errors"] = (metrics.localisation_errors(cond["sources"], cond["truth"], cond["trial_type"])
@@ -98,10 +95,32 @@ def build_report(title, conditions, forward, config, figures_dir, max_tf_maps=6)
     )
     positions = source_positions_mri(forward)
     for cond in conditions:
-        _add_condition(report, figs, cond, positions, alpha, config["tfmxne"], max_tf_maps)
-    report.add_html(f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>",
-                    title="Configuration used", section="Configuration")
+        _add_condition(report, figs, cond, positions, max_tf_maps)
+    report.add_html(_settings_html(conditions), title="Settings used", section="Configuration")
     return report
+
+
+def _settings_html(conditions) -> str:
+    """What produced the estimates, read from the results themselves (not the config).
+
+    The solve record holds the solver settings, the prior threshold used and the solve
+    window; the cropped evoked response holds the filters and the reported window. So
+    the report depends on no configuration key, and a key that changes none of its
+    inputs reruns no report.
+    """
+    blocks = []
+    for cond in conditions:
+        record, info = cond["record"], cond["evoked"].info
+        settings = {
+            "preprocessing": {"highpass_hz": float(info["highpass"]), "lowpass_hz": float(info["lowpass"]),
+                              "nave": int(cond["evoked"].nave)},
+            "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {})},
+            "prior": {"weights_min_used": record.get("weights_min_used")},
+            "crop": {"tmin": float(cond["evoked"].times[0]), "tmax": float(cond["evoked"].times[-1])},
+        }
+        blocks.append(f"<h4>{html.escape(str(cond['trial_type']))}</h4>"
+                      f"<pre>{html.escape(yaml.safe_dump(settings, sort_keys=False))}</pre>")
+    return "".join(blocks)
 
 
 def _overview_row(cond) -> dict:
@@ -113,12 +132,13 @@ def _overview_row(cond) -> dict:
     return row
 
 
-def _add_condition(report, figs, cond, positions, alpha, solver, max_tf_maps):
+def _add_condition(report, figs, cond, positions, max_tf_maps):
     """The section of one condition: summary, butterflies, sources, where, when, TF, convergence."""
     name, label = cond["trial_type"], cond["label"]
     evoked, residual, sources, stc = cond["evoked"], cond["residual"], cond["sources"], cond["stc"]
     section = f"Condition: {name}"
-    report.add_html(_summary_html(cond, cond["explained_variance"], alpha), title=f"{name}: summary",
+    solver = cond["record"]["params"]
+    report.add_html(_summary_html(cond, cond["explained_variance"]), title=f"{name}: summary",
                     section=section)
     if len(sources):
         report.add_html(_table_html(sources), title=f"{name}: active sources (MRI surface RAS, mm)",

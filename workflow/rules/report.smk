@@ -51,10 +51,6 @@ rule report:
         ),
     params:
         title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{TASK}",
-        config=config,
-        crop=config["crop"],
-        wsize=config["tfmxne"]["wsize"],
-        tstep=config["tfmxne"]["tstep"],
         max_tf_maps=config["report"]["max_tf_maps"],
     log:
         f"{LOGS}/report/{RECORDING_ID}.log",
