@@ -5,6 +5,8 @@ Used by the workflow when it builds its job graph, so every function here raises
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,62 @@ def find_recordings(bids_root, task: str, datatype: str, subjects="all", session
             "check datatype (meg or eeg) and sessions"
         )
     return recordings
+
+
+@dataclass
+class Study:
+    """The recordings of a task and the trial types each one has.
+
+    Attributes
+    ----------
+    recordings : list of Recording
+    trial_types : dict
+        ``(subject, ses) -> sorted trial types`` of that recording's events.
+    """
+
+    recordings: list
+    trial_types: dict
+
+    def to_json(self) -> dict:
+        return {"recordings": [
+            {"subject": r.subject, "session": r.session, "raw_files": [str(f) for f in r.raw_files],
+             "trial_types": self.trial_types[(r.subject, r.ses)]} for r in self.recordings]}
+
+    @classmethod
+    def from_json(cls, obj) -> Study:
+        recordings = [Recording(r["subject"], r["session"], [Path(f) for f in r["raw_files"]])
+                      for r in obj["recordings"]]
+        trial_types = {(r.subject, r.ses): row["trial_types"]
+                       for r, row in zip(recordings, obj["recordings"])}
+        return cls(recordings, trial_types)
+
+
+def scan_study(bids_root, task, datatype, subjects="all", sessions="all") -> Study:
+    """:func:`find_recordings` and the trial types of each recording's events."""
+    recordings = find_recordings(bids_root, task, datatype, subjects, sessions)
+    return Study(recordings, {(r.subject, r.ses): read_trial_types(r.raw_files) for r in recordings})
+
+
+def study_index(bids_root, task, datatype, subjects, sessions, cache_dir, reuse: bool) -> Study:
+    """The study as :func:`scan_study` finds it, shared with the jobs through a cache file.
+
+    The submitting host (``reuse`` False) scans the dataset and writes the result to
+    ``cache_dir``; each job's own parse of the workflow (``reuse`` True) reads it back
+    instead of scanning again, so a job starts in the same time whatever the study's
+    size. The file is keyed by the arguments, and every run rewrites it before any job
+    starts, so a job never sees another run's dataset.
+    """
+    args = [str(Path(bids_root).resolve()), task, datatype, subjects, sessions]
+    key = hashlib.sha1(json.dumps(args).encode()).hexdigest()[:16]
+    fname = Path(cache_dir) / f"study-{key}.json"
+    if reuse and fname.is_file():
+        return Study.from_json(json.loads(fname.read_text(encoding="utf-8")))
+    study = scan_study(bids_root, task, datatype, subjects, sessions)
+    from .atomic import write_json
+
+    fname.parent.mkdir(parents=True, exist_ok=True)
+    write_json(fname, study.to_json())
+    return study
 
 
 def events_tsv(raw_file) -> Path:

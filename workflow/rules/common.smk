@@ -27,39 +27,43 @@ TASK = config["task"]
 DATATYPE = config["datatype"]
 FWD = config["forward"]
 
+# The submitting host scans the dataset and checks it; each job's own parse of this file
+# (a cluster job re-parses the workflow) reuses that scan and skips the checks, which
+# passed before any job started: job start-up does not grow with the study.
+ON_HOST = workflow.is_main_process
+
 with checks.exit_on_bad_input():
-    RECORDINGS = {
-        (r.subject, r.ses): r
-        for r in dataset.find_recordings(
-            BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"]
-        )
-    }
-    checks.check_raw_files(RECORDINGS.values())
-    checks.check_channels(RECORDINGS.values(), config["preprocessing"]["ch_types"])
-    if config["noise_cov"]["source"] == "empty_room":
-        for r in RECORDINGS.values():
-            dataset.empty_room_file(r.raw_files[0])
-    if FWD["source"] == "precomputed":
-        checks.check_precomputed_forwards(
-            FWD["fname"], RECORDINGS.values(), config["preprocessing"]["ch_types"]
-        )
-    elif FWD["source"] == "freesurfer":
-        checks.check_freesurfer(
-            FWD["subjects_dir"],
-            FWD["fs_subject"],
-            sorted({subject for subject, _ in RECORDINGS}),
-            FWD["trans"],
-            RECORDINGS.values(),
-        )
+    STUDY = dataset.study_index(
+        BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"],
+        cache_dir=".snakemake/tfmxne", reuse=not ON_HOST,
+    )
+    RECORDINGS = {(r.subject, r.ses): r for r in STUDY.recordings}
+    if ON_HOST:
+        checks.check_raw_files(RECORDINGS.values())
+        checks.check_channels(RECORDINGS.values(), config["preprocessing"]["ch_types"])
+        if config["noise_cov"]["source"] == "empty_room":
+            for r in RECORDINGS.values():
+                dataset.empty_room_file(r.raw_files[0])
+        if FWD["source"] == "precomputed":
+            checks.check_precomputed_forwards(
+                FWD["fname"], RECORDINGS.values(), config["preprocessing"]["ch_types"]
+            )
+        elif FWD["source"] == "freesurfer":
+            checks.check_freesurfer(
+                FWD["subjects_dir"],
+                FWD["fs_subject"],
+                sorted({subject for subject, _ in RECORDINGS}),
+                FWD["trans"],
+                RECORDINGS.values(),
+            )
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
-    _TRIAL_TYPES = {key: dataset.read_trial_types(r.raw_files) for key, r in RECORDINGS.items()}
     _SELECTED = {
         key: dataset.select_conditions(
             config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}"
         )
-        for key, found in _TRIAL_TYPES.items()
+        for key, found in STUDY.trial_types.items()
     }
     LABELS = dataset.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
 TRIAL_TYPE_LABEL = {t: label for label, t in LABELS.items()}
