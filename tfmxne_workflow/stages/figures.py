@@ -21,8 +21,7 @@ def butterfly(evoked, ch_type, title):
     """Butterfly plot of the good channels of one type (one line per channel)."""
     scale, unit = UNITS[ch_type]
     data = evoked.copy().pick(ch_type, exclude="bads").data * scale
-    fig, ax = plt.subplots(figsize=(7, 3))
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.88)
+    fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
     ax.plot(evoked.times, data.T, color="k", lw=0.5, alpha=0.5)
     ax.axvline(0.0, c="0.5", lw=0.8)
     ax.set(xlabel="time (s)", ylabel=unit, title=f"{title}, {len(data)} channels",
@@ -32,8 +31,7 @@ def butterfly(evoked, ch_type, title):
 
 def source_time_courses(stc, sources, title):
     """Time courses (nAm) of the active sources, labelled hemi:vertex."""
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
+    fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
     lookup = {("lh", v): i for i, v in enumerate(stc.vertices[0])}
     lookup.update({("rh", v): len(stc.vertices[0]) + i for i, v in enumerate(stc.vertices[1])})
     for _, row in sources.iterrows():
@@ -59,8 +57,7 @@ def glass_brain(positions, sources, truth=None, title=""):
         True sources (x_mm, y_mm, z_mm), black crosses.
     """
     cloud = np.concatenate(positions) * 1e3
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.85, wspace=0.3)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
     amp = sources["peak_amplitude_nAm"].to_numpy(float)
     sizes = 40 + 260 * amp / amp.max() if len(amp) and amp.max() > 0 else []
     for ax, (name, h, v) in zip(axes, VIEWS):
@@ -94,8 +91,8 @@ def tf_map(timecourse, sfreq, tmin, wsize, tstep, title):
         STFT window lengths and hops in samples, as given to the solver.
     """
     wsizes, tsteps = np.atleast_1d(wsize), np.atleast_1d(tstep)
-    fig, axes = plt.subplots(1, len(wsizes), figsize=(4.5 * len(wsizes), 3.4), squeeze=False)
-    fig.subplots_adjust(left=0.14, right=0.95, bottom=0.15, top=0.8, wspace=0.4)
+    fig, axes = plt.subplots(1, len(wsizes), figsize=(4.5 * len(wsizes), 3.4), squeeze=False,
+                             layout="constrained")
     for ax, w, s in zip(axes[0], wsizes, tsteps):
         coefs = np.abs(stft(timecourse[np.newaxis] * 1e9, int(w), int(s), verbose="error")[0])
         freqs = stftfreq(int(w), sfreq)
@@ -109,8 +106,7 @@ def tf_map(timecourse, sfreq, tmin, wsize, tstep, title):
 
 def sure_curve(sure, title):
     """SURE along the alpha path (``record['sure']``), the selected alpha, active sources."""
-    fig, ax = plt.subplots(figsize=(6, 3))
-    fig.subplots_adjust(left=0.16, right=0.86, bottom=0.16, top=0.88)
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
     alphas = np.asarray(sure["alphas"])
     ax.plot(alphas, sure["sure"], "o-", label="SURE")
     ax.axvline(sure["alpha"], ls="--", c="k", label=f"selected alpha = {sure['alpha']:.3g}")
@@ -126,8 +122,7 @@ def sure_curve(sure, title):
 
 def convergence(record, title):
     """Duality gap (log scale) and objective at each gap check of the solver."""
-    fig, ax = plt.subplots(figsize=(6, 3))
-    fig.subplots_adjust(left=0.14, right=0.86, bottom=0.16, top=0.88)
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
     checks = record.get("checks", [])
     gaps = [c["gap"] for c in checks]
     ax.semilogy(range(1, len(gaps) + 1), np.maximum(gaps, 1e-300), "o-", label="duality gap")

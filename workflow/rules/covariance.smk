@@ -17,7 +17,7 @@ rule noise_cov:
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=20,
+        runtime=30,
     conda:
         "../../environment.yml"
     script:

@@ -64,7 +64,7 @@ rule bem_solution:
         f"{LOGS}/bem_solution/{{fs_subject}}.log",
     benchmark:
         f"{BENCH}/bem_solution/{{fs_subject}}.tsv"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
@@ -139,7 +139,7 @@ else:
             f"{BENCH}/forward/{RECORDING_ID}.tsv"
         threads: 1
         resources:
-            mem_mb=8000,
+            mem_mb=4000,
             runtime=30,
         conda:
             "../../environment.yml"

@@ -40,7 +40,7 @@ rule epochs:
         f"{BENCH}/epochs/{RECORDING_ID}.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=8000,
         runtime=30,
     conda:
         "../../environment.yml"

@@ -58,8 +58,8 @@ rule report:
         f"{BENCH}/report/{RECORDING_ID}.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=2000,
+        runtime=15,
     conda:
         "../../environment.yml"
     script:

@@ -20,8 +20,8 @@ rule solve:
         f"{BENCH}/solve/{CONDITION_ID}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=4000,
+        runtime=120,
     conda:
         "../../environment.yml"
     script:
