@@ -27,7 +27,8 @@ SAMPLE = ROOT.parent / "shared" / "data" / "sample"
 
 
 def whitened_problem(work_dir, loose=0.2, depth=0.8, window=0.02):
-    """Whitened data M, depth-weighted gain G, n_orient and noise level sigma.
+    """Whitened tapered data M, its untapered baseline, the taper, depth-weighted gain G,
+    n_orient and noise level sigma.
 
     As :func:`tfmxne.tf_mixed_norm` builds them; ``sigma = 1 / sqrt(nave)``
     (the covariance is the one of single trials).
@@ -36,7 +37,7 @@ def whitened_problem(work_dir, loose=0.2, depth=0.8, window=0.02):
     from mne.minimum_norm.inverse import _prepare_forward
     from mne.utils import _check_depth
 
-    from tfmxne.inverse import _window_evoked
+    from tfmxne.inverse import _edge_taper
     from tfmxne_workflow.simulation.sample_head import sample_head_forward
 
     fwd = sample_head_forward(SAMPLE, work_dir, spacing="ico4")
@@ -47,10 +48,11 @@ def whitened_problem(work_dir, loose=0.2, depth=0.8, window=0.02):
     fwd, gain_info, gain, *_, whitener = _prepare_forward(
         fwd, evoked.info, cov, "auto", loose, None, True, use_cps=True,
         **_check_depth(depth, "depth_sparse"))
-    evoked = _window_evoked(evoked, window)
     sel = [evoked.ch_names.index(c) for c in gain_info["ch_names"]]
     n_orient = 1 if mne.forward.is_fixed_orient(fwd) else 3
-    return whitener @ evoked.data[sel], gain, n_orient, 1.0 / np.sqrt(evoked.nave)
+    M = whitener @ evoked.data[sel]
+    taper = _edge_taper(len(evoked.times), evoked.info["sfreq"], window)
+    return M * taper, M[:, evoked.times < 0], taper, gain, n_orient, 1.0 / np.sqrt(evoked.nave)
 
 
 def main():
@@ -61,12 +63,14 @@ def main():
     parser.add_argument("--wsize", type=int, default=16)
     parser.add_argument("--tstep", type=int, default=4)
     parser.add_argument("--work-dir", default="/tmp/tfmxne_sure_bench")
+    parser.add_argument("--noise", choices=["ar1", "white"], default="ar1",
+                        help="temporal noise model of SURE (tf_mixed_norm's sure_noise)")
     args = parser.parse_args()
     if not SAMPLE.is_dir():
         raise SystemExit(f"sample data not found in {SAMPLE}")
 
     from tfmxne import solve
-    from tfmxne.sure import sure_path
+    from tfmxne.sure import ar1_time_cov, lag1_correlation, sure_path
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(relativeCreated)8.0f ms  %(message)s"))
@@ -74,14 +78,17 @@ def main():
     logging.getLogger("tfmxne").addHandler(handler)
     logging.getLogger("tfmxne").setLevel(logging.INFO)
 
-    M, G, n_orient, sigma = whitened_problem(args.work_dir)
+    M, baseline, taper, G, n_orient, sigma = whitened_problem(args.work_dir)
+    rho = lag1_correlation(baseline) if args.noise == "ar1" else None
     print(f"problem: {M.shape[0]} channels x {M.shape[1]} samples, "
           f"{G.shape[1] // n_orient} positions x {n_orient} orientations, "
-          f"sigma {sigma:.3g}")
+          f"sigma {sigma:.3g}, noise {args.noise}"
+          + ("" if rho is None else f" (lag-1 correlation {rho:.3f})"))
     kw = dict(wsize=args.wsize, tstep=args.tstep, n_orient=n_orient)
+    time_cov = None if rho is None else ar1_time_cov(rho, M.shape[1], taper)
     t0 = time.perf_counter()
     path = sure_path(M, G, args.l1_ratio, sigma=sigma, n_alphas=args.n_alphas,
-                     alpha_min=args.alpha_min, **kw)
+                     alpha_min=args.alpha_min, time_cov=time_cov, **kw)
     t_path = time.perf_counter() - t0
     print(f"{'alpha %':>8} {'SURE':>12} {'df':>8} {'n_active':>8}")
     for i, (a, s, d, n) in enumerate(zip(path.alphas, path.sure, path.dof,

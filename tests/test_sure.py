@@ -8,7 +8,7 @@ import pytest
 from test_inverse import SAMPLE, sample_data, small_forward  # noqa: F401 (fixtures)
 
 from tfmxne import solve
-from tfmxne.sure import alpha_grid, sure_l1_ratio_grid, sure_path
+from tfmxne.sure import ar1_time_cov, alpha_grid, lag1_correlation, sure_l1_ratio_grid, sure_path
 
 WS = dict(wsize=16, tstep=4)
 
@@ -297,3 +297,50 @@ def test_pipeline_record_and_report_figure(sample_data, small_forward):  # noqa:
     fig = figures.sure_curve(sure, "SURE")
     assert fig.axes[0].get_xlabel().startswith("alpha")
     plt.close(fig)
+
+
+def _ar1_noise(rng, shape, rho):
+    """Rows of unit-variance AR(1) noise."""
+    E = rng.standard_normal(shape)
+    for t in range(1, shape[1]):
+        E[:, t] = rho * E[:, t - 1] + np.sqrt(1 - rho**2) * E[:, t]
+    return E
+
+
+def test_lag1_correlation_and_ar1_covariance():
+    rng = np.random.default_rng(3)
+    assert lag1_correlation(_ar1_noise(rng, (300, 15), 0.6)) == pytest.approx(0.6, abs=0.05)
+    assert lag1_correlation(rng.standard_normal((300, 15))) == pytest.approx(0.0, abs=0.05)
+    assert lag1_correlation(np.ones((3, 2))) == 0.0  # too short: white
+    taper = np.linspace(0.5, 1.0, 6)
+    C = ar1_time_cov(0.5, 6, taper)
+    assert C[1, 3] == pytest.approx(0.25 * taper[1] * taper[3])
+    np.testing.assert_allclose(np.diag(C), taper**2)
+
+
+def test_coloured_noise_sure_closed_form():
+    """With ``time_cov`` C, the perturbation is ``delta C^(1/2)`` and SURE is
+    ``||M - M_hat||^2 - n tr(C) + 2 df`` with ``df = <delta, J delta>``, the Monte-Carlo
+    estimate of ``tr(J C)`` (Stein's lemma for noise rows of covariance C): checked
+    exactly on MxNE with an orthogonal gain, where J is known (group soft thresholding),
+    and different from the white-noise df."""
+    rng = np.random.default_rng(0)
+    n, T = 16, 32
+    Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    M = Q @ _rows_with_signal(n, T, [2, 7, 11], 6.0, rng) + _ar1_noise(rng, (n, T), 0.7)
+    C = ar1_time_cov(0.7, T, np.hanning(T + 2)[1:-1])
+    kw = dict(n_alphas=5, alpha_min=20.0, patience=None, keep_solutions=True, epsilon=1e-3,
+              tol=1e-12, **WS)
+    path = sure_path(M, Q, 0.0, time_cov=C, **kw)
+    white = sure_path(M, Q, 0.0, **kw)
+    s, u = np.linalg.eigh(C)
+    delta = _delta(M, 0) @ (u * np.sqrt(np.clip(s, 0, None))) @ u.T
+    Y, D = Q.T @ M, Q.T @ delta
+    for alpha, dof, dof_w in zip(path.alphas[1:], path.dof[1:], white.dof[1:]):
+        a = alpha / 100 * path.alpha_max
+        exact = sum(D[j] @ _group_soft_threshold_jvp(Y[j], D[j], a) for j in range(n))
+        np.testing.assert_allclose(dof, exact, rtol=1e-3)
+        assert abs(dof - dof_w) > 1e-2 * abs(dof_w)
+    R = M - Q[:, path.result.active_set] @ path.result.X
+    np.testing.assert_allclose(path.sure[path.best],
+                               np.sum(R**2) - n * np.trace(C) + 2 * path.dof[path.best])

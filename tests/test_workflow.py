@@ -55,6 +55,28 @@ def test_outputs_are_bids_derivatives(demo_run):
             assert len(table) > 0, f"{stem}: no active source"
 
 
+def test_the_defaults_find_every_simulated_source(demo_run):
+    """With the schema defaults (the localisation benchmark's winner), every simulated
+    source of both demo subjects has an estimate within 10 mm."""
+    import numpy as np
+
+    from tfmxne_workflow.simulation.demo import read_truth
+
+    misses = []
+    for sub in ("01", "02"):
+        truth = read_truth(demo_run["bids_root"], sub)
+        for cond, true in truth.groupby("condition"):
+            table = pd.read_csv(demo_run["deriv"] / f"sub-{sub}" / "meg"
+                                / f"sub-{sub}_task-demo_desc-{cond}_sources.tsv", sep="\t")
+            est = table[["x_mm", "y_mm", "z_mm"]].to_numpy()
+            for _, src in true.iterrows():
+                xyz = src[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+                dist = np.linalg.norm(est - xyz, axis=1).min() if len(est) else np.inf
+                if dist > 10.0:
+                    misses.append(f"sub-{sub} {cond} {src['hemi']}: nearest estimate {dist:.0f} mm")
+    assert not misses, misses
+
+
 def test_report_has_every_section(demo_run):
     html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",

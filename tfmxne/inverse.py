@@ -25,20 +25,29 @@ from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
 from .solver import logger, solve
 from .stft import TFDictionary
-from .sure import sure_path
+from .sure import ar1_time_cov, lag1_correlation, sure_path
 
 
-def _window_evoked(evoked, size):
-    """Hann tapers of ``size`` seconds (float or (left, right)) on both edges."""
+def _edge_taper(n_times, sfreq, size):
+    """Per-sample factors of Hann tapers of ``size`` s (float or (left, right)) on both
+    edges (ones for None)."""
+    if size is None:
+        return np.ones(n_times)
     lsize, rsize = (size, size) if np.isscalar(size) else size
-    evoked = evoked.copy()
-    sfreq = float(evoked.info["sfreq"])
     lsize, rsize = int(lsize * sfreq), int(rsize * sfreq)
-    window = np.r_[np.hanning(2 * lsize)[:lsize],
-                   np.ones(len(evoked.times) - lsize - rsize),
-                   np.hanning(2 * rsize)[rsize:]]
-    evoked.data *= window[None, :]
-    return evoked
+    return np.r_[np.hanning(2 * lsize)[:lsize], np.ones(n_times - lsize - rsize),
+                 np.hanning(2 * rsize)[rsize:]]
+
+
+def _sure_time_cov(M_untapered, times, taper, sure_noise):
+    """Temporal noise covariance for SURE: AR(1) fitted on the baseline (``times < 0``)
+    of the whitened data, tapered; None and rho None for ``sure_noise='white'``."""
+    if sure_noise == "white":
+        return None, None
+    rho = lag1_correlation(M_untapered[:, times < 0])
+    logger.info("SURE noise model: AR(1), lag-1 correlation %.3f from %d baseline "
+                "samples", rho, int(np.sum(times < 0)))
+    return ar1_time_cov(rho, len(times), taper), rho
 
 
 def _compute_residual(prepared, evoked, X, active_set):
@@ -133,7 +142,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
                   sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
-                  verbose=None):
+                  sure_noise="ar1", verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
     Same parameters, defaults and return types as
@@ -201,6 +210,11 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Smallest alpha (percent of alpha_max) of the ``alpha='sure'`` grid.
     random_state : None | int | numpy.random.Generator
         Seed of the SURE perturbation (``alpha='sure'`` only).
+    sure_noise : 'ar1' | 'white'
+        Temporal noise model of ``alpha='sure'``: ``'ar1'`` fits the lag-1
+        correlation of the whitened pre-stimulus samples (``times < 0``; white if
+        fewer than 4) and accounts for the edge taper; ``'white'`` assumes white
+        noise (see :mod:`tfmxne.sure`).
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -244,10 +258,14 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         raise ValueError('pick_ori="vector" cannot be combined with a fixed '
                          "orientation forward solution.")
 
-    if window is not None:
-        evoked = _window_evoked(evoked, window)
+    _check_option("sure_noise", sure_noise, ["ar1", "white"])
+    taper = _edge_taper(len(evoked.times), float(info["sfreq"]), window)
     sel = [all_ch_names.index(name) for name in prepared.info["ch_names"]]
-    M = prepared.whitener @ evoked.data[sel]
+    M_untapered = prepared.whitener @ evoked.data[sel]
+    M = M_untapered * taper
+    if window is not None:
+        evoked = evoked.copy()
+        evoked.data *= taper
 
     # Scale so that alpha is in % of alpha_max and tol relative to ||M||^2
     tol_abs = tol * float(np.sum(M * M))
@@ -260,11 +278,13 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if use_sure:
         # the noise covariance is the one of single trials (MNE's convention):
         # the whitened noise of an average of nave trials has std 1 / sqrt(nave)
+        time_cov, rho = _sure_time_cov(M_untapered, evoked.times, taper, sure_noise)
         path = sure_path(M, gain, l1_ratio, wsize=wsize, tstep=tstep,
                          n_orient=n_orient, sigma=1.0 / np.sqrt(evoked.nave),
                          n_alphas=sure_n_alphas,
                          alpha_min=sure_alpha_min, maxit=maxit, dgap_freq=dgap_freq,
-                         debias=debias, random_state=random_state)
+                         debias=debias, random_state=random_state, time_cov=time_cov)
+        path.noise_rho = rho
         res, alpha, tol_abs = path.result, path.alpha, path.tol
     alpha_space, alpha_time = alpha * (1.0 - l1_ratio), alpha * l1_ratio
     if path is None:

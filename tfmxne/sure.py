@@ -36,6 +36,18 @@ decreasing order, each warm-started from the solution at the previous alpha
 passes over a small active set), and each perturbed solve is warm-started from
 the data solution at the same alpha (they differ by ``O(epsilon)``).
 
+Temporally correlated noise. M/EEG noise is coloured in time (1/f brain noise,
+low-pass filters), so after spatial whitening each row of the noise still has a
+temporal covariance ``sigma^2 C`` (``C`` with unit diagonal, times the edge taper).
+Stein's lemma then gives ``E ||mu_hat - mu||^2 = E ||M - mu_hat||^2 - sigma^2 n tr(C)
++ 2 sigma^2 tr(J C)`` (``n`` rows, ``J`` the Jacobian of ``mu_hat``), and drawing
+``delta`` with covariance ``C`` makes the same finite difference estimate
+``tr(J C)``. Ignoring ``C`` under-counts the degrees of freedom of smooth fits (by
+up to ``(1 + rho) / (1 - rho)`` for AR(1) noise of lag-1 correlation ``rho``), so
+SURE keeps decreasing and picks alphas with spurious sources. ``time_cov`` passes
+``C``; :func:`ar1_time_cov` builds it from a lag-1 correlation measured on the
+baseline (:func:`lag1_correlation`).
+
 Accuracy: ``P(Z) - P(Z^*) >= ||mu(Z) - mu(Z^*)||^2 / 2`` (the data term is
 1-strongly convex in ``mu``), so a duality gap ``g`` bounds the prediction error
 of a solve by ``sqrt(2 g)`` and its effect on ``df_hat`` by
@@ -83,6 +95,9 @@ class SurePath:
         The data solution at the selected alpha (an empty one at 100 %).
     epsilon, tol : float
         Finite-difference step and absolute gap tolerance of the solves.
+    noise_rho : float | None
+        Lag-1 correlation of the AR(1) noise model, None for white noise (set by
+        :func:`tfmxne.tf_mixed_norm`).
     n_solves : int
         Number of solver calls.
     solutions : list of SolverResult
@@ -101,6 +116,7 @@ class SurePath:
     tol: float
     n_solves: int
     solutions: list = field(default_factory=list)
+    noise_rho: float = None
 
     @property
     def alpha(self):
@@ -113,7 +129,7 @@ class SurePath:
                     dof=self.dof.tolist(), n_active=self.n_active.tolist(),
                     alpha=self.alpha, l1_ratio=self.l1_ratio,
                     alpha_max=self.alpha_max, epsilon=self.epsilon, tol=self.tol,
-                    n_solves=self.n_solves)
+                    n_solves=self.n_solves, noise_rho=self.noise_rho)
 
 
 def alpha_grid(n_alphas=15, alpha_min=10.0):
@@ -125,21 +141,51 @@ def alpha_grid(n_alphas=15, alpha_min=10.0):
     return np.geomspace(100.0, alpha_min, int(n_alphas))
 
 
-def sure_value(M, M_hat, M_hat_eps, delta, epsilon, sigma=1.0):
+def sure_value(M, M_hat, M_hat_eps, delta, epsilon, sigma=1.0, noise_trace=None):
     r"""Finite-difference SURE of one estimate and its degrees of freedom.
 
-    ``SURE = ||M - M_hat||^2 - N sigma^2 + 2 sigma^2 df`` with
+    ``SURE = ||M - M_hat||^2 - sigma^2 noise_trace + 2 sigma^2 df`` with
     ``df = <delta, M_hat_eps - M_hat> / epsilon``, where ``M_hat_eps`` is the
-    estimate computed from ``M + epsilon delta``.
+    estimate computed from ``M + epsilon delta`` and ``noise_trace`` the trace of
+    the noise covariance in units of ``sigma^2`` (``M.size`` for white noise).
 
     Returns
     -------
     sure, df : float
     """
+    noise_trace = M.size if noise_trace is None else noise_trace
     dof = float(np.sum(delta * (M_hat_eps - M_hat))) / epsilon
     R = M - M_hat
-    sure = float(np.sum(R * R)) - M.size * sigma**2 + 2.0 * sigma**2 * dof
+    sure = float(np.sum(R * R)) - noise_trace * sigma**2 + 2.0 * sigma**2 * dof
     return sure, dof
+
+
+def lag1_correlation(B):
+    """Pooled lag-1 autocorrelation of the rows of a zero-mean noise segment (channels x
+    times), clipped to [0, 0.99]; 0 when it has fewer than 4 samples. Row means are not
+    removed: on the ~15 baseline samples of a solve window that would bias it by -0.1."""
+    B = np.asarray(B, dtype=float)
+    if B.shape[1] < 4:
+        return 0.0
+    num = np.sum(B[:, 1:] * B[:, :-1])
+    den = np.sqrt(np.sum(B[:, 1:] ** 2) * np.sum(B[:, :-1] ** 2))
+    return float(np.clip(num / den, 0.0, 0.99)) if den > 0 else 0.0
+
+
+def ar1_time_cov(rho, n_times, taper=None):
+    """Temporal covariance ``rho^|i-j|`` of unit-variance AR(1) noise, tapered as the
+    data are (``taper``: per-sample factors, or None)."""
+    lags = np.abs(np.subtract.outer(np.arange(n_times), np.arange(n_times)))
+    cov = float(rho) ** lags
+    if taper is not None:
+        cov *= np.outer(taper, taper)
+    return cov
+
+
+def _correlated(delta, time_cov):
+    """Rows of white ``delta`` given the temporal covariance ``time_cov``."""
+    s, u = np.linalg.eigh(time_cov)
+    return delta @ (u * np.sqrt(np.clip(s, 0.0, None))) @ u.T
 
 
 def _prediction(G, res):
@@ -163,7 +209,7 @@ def _empty_result(G, tf, tol):
 def sure_path(M, G, l1_ratio, wsize=64, tstep=4, n_orient=1, n_alphas=15,
               alpha_min=10.0, sigma=1.0, maxit=200, tol=None, dgap_freq=10,
               debias=False, epsilon=None, patience=2, random_state=0,
-              keep_solutions=False):
+              keep_solutions=False, time_cov=None):
     r"""Select alpha by SURE over a warm-started TF-MxNE path (arrays API).
 
     For ``alpha`` on :func:`alpha_grid`, solves TF-MxNE with
@@ -207,6 +253,9 @@ def sure_path(M, G, l1_ratio, wsize=64, tstep=4, n_orient=1, n_alphas=15,
         Seed of the perturbation ``delta``.
     keep_solutions : bool
         Keep the data solution at every alpha in ``solutions``.
+    time_cov : array, shape (n_times, n_times) | None
+        Temporal covariance of each noise row in units of ``sigma^2`` (see the
+        module docstring); None for white noise.
 
     Returns
     -------
@@ -225,10 +274,14 @@ def sure_path(M, G, l1_ratio, wsize=64, tstep=4, n_orient=1, n_alphas=15,
     if tol is None:
         tol = 100.0 * epsilon**2
     delta = np.random.default_rng(random_state).standard_normal(M.shape)
+    noise_trace = M.size
+    if time_cov is not None:
+        delta = _correlated(delta, time_cov)
+        noise_trace = M.shape[0] * float(np.trace(time_cov))
     M_eps = M + epsilon * delta
 
     empty = _empty_result(G, tf, tol)
-    sure = np.full(len(alphas), float(np.sum(M * M)) - M.size * sigma**2)
+    sure = np.full(len(alphas), float(np.sum(M * M)) - noise_trace * sigma**2)
     dof, n_active = np.zeros(len(alphas)), np.zeros(len(alphas), dtype=int)
     solutions = [empty] if keep_solutions else []
     best, best_res, res, n_solves = 0, empty, None, 0
@@ -247,8 +300,8 @@ def sure_path(M, G, l1_ratio, wsize=64, tstep=4, n_orient=1, n_alphas=15,
         res_eps = solve(M_eps, G, a_s, a_t,
                         Z_init=_dense_Z(res, G.shape[1], tf.n_coefs), **kw)
         n_solves += 2
-        sure[i], dof[i] = sure_value(M, _prediction(G, res),
-                                     _prediction(G, res_eps), delta, epsilon, sigma)
+        sure[i], dof[i] = sure_value(M, _prediction(G, res), _prediction(G, res_eps),
+                                     delta, epsilon, sigma, noise_trace)
         n_active[i] = res.active_set.sum() // n_orient
         logger.info("SURE path: alpha %.3g%% :: n_active %d :: df %.1f :: SURE %.6g",
                     alphas[i], n_active[i], dof[i], sure[i])

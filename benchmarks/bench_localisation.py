@@ -1,0 +1,217 @@
+"""Localisation benchmark: which TF-MxNE settings recover simulated sources.
+
+Simulates ``--n-recordings`` evoked responses per head (seeds 0..n-1) with
+:mod:`tfmxne_workflow.simulation.localisation` (real sample head MEG+EEG with its real
+noise covariance, and the fsaverage5 template head with 60 EEG electrodes), solves each
+with every configuration of :data:`CONFIGURATIONS` exactly as the workflow does, and
+scores recall (true sources with an estimate within 10 mm), spurious estimates (farther
+than 20 mm from every true source), localisation and peak-latency errors and time.
+
+Honest selection: the winner is chosen on the even seeds by the criterion
+:data:`CRITERION` and the table is reported on the odd seeds.
+
+    .venv/bin/python benchmarks/bench_localisation.py --sample-dir ../shared/data/sample
+
+writes ``--out`` (one row per recording and configuration, TSV) and prints both tables
+as Markdown. About 25 minutes on 2 cores for 100 recordings per head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import multiprocessing as mp
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tfmxne_workflow.headmodels.template import single_threaded_blas  # noqa: E402
+from tfmxne_workflow.simulation import localisation as loc  # noqa: E402
+
+#: Settings compared (over the schema defaults of the other keys). ``mne-example``:
+#: MNE's "Compute MxNE with time-frequency sparse prior" (alpha_space 50, alpha_time 1).
+CONFIGURATIONS = {
+    "mne-example": dict(weights=True, weights_min=8.0, alpha=51.0, l1_ratio=1 / 51, n_tfmxne_iter=1),
+    "dspm-wmin8-a40-rw10": dict(weights=True, weights_min=8.0, alpha=40.0, n_tfmxne_iter=10),
+    "dspm-wmin8-a30": dict(weights=True, weights_min=8.0, alpha=30.0, n_tfmxne_iter=1),
+    "dspm-wmin8-a40": dict(weights=True, weights_min=8.0, alpha=40.0, n_tfmxne_iter=1),
+    "dspm-wmin8-a50": dict(weights=True, weights_min=8.0, alpha=50.0, n_tfmxne_iter=1),
+    "dspm-wmin8-a60": dict(weights=True, weights_min=8.0, alpha=60.0, n_tfmxne_iter=1),
+    "dspm-wmin8-a50-nodebias": dict(weights=True, weights_min=8.0, alpha=50.0, n_tfmxne_iter=1,
+                                    debias=False),
+    "dspm-wmin0-a50": dict(weights=True, weights_min=0.0, alpha=50.0, n_tfmxne_iter=1),
+    "dspm-wmin8-sure": dict(weights=True, weights_min=8.0, alpha="sure", n_tfmxne_iter=1,
+                            sure_noise="white"),
+    "dspm-wmin8-sure-ar1": dict(weights=True, weights_min=8.0, alpha="sure", n_tfmxne_iter=1,
+                                sure_noise="ar1"),
+    "noprior-a50": dict(weights=False, alpha=50.0, n_tfmxne_iter=1),
+    "noprior-a60": dict(weights=False, alpha=60.0, n_tfmxne_iter=1),
+    "noprior-a70": dict(weights=False, alpha=70.0, n_tfmxne_iter=1),
+    "noprior-a80": dict(weights=False, alpha=80.0, n_tfmxne_iter=1),
+    "noprior-sure": dict(weights=False, alpha="sure", n_tfmxne_iter=1, sure_noise="white"),
+    "noprior-sure-ar1": dict(weights=False, alpha="sure", n_tfmxne_iter=1, sure_noise="ar1"),
+}
+#: Keys of the ``prior`` section (the others are ``tfmxne`` keys).
+PRIOR_KEYS = ("weights", "weights_min")
+#: How the winner is chosen. (The issue's example, the highest recall with at most 0.5
+#: spurious sources per recording, is met here only by settings that find almost nothing:
+#: reweighting, recall 0.1. F1 weighs both errors without a free parameter.)
+CRITERION = ("highest F1 score averaged over the two heads, F1 = 2 P R / (P + R) with R the "
+             "pooled recall (true sources with an estimate within 10 mm) and P the pooled "
+             "precision (estimates within 20 mm of a true source)")
+
+_HEADS: dict = {}
+
+
+def configuration(name: str) -> dict:
+    """Full prior/tfmxne/crop settings of one entry of :data:`CONFIGURATIONS`
+    (``'schema-defaults'``: the workflow's defaults as they stand)."""
+    config = loc.workflow_defaults()
+    if name == "schema-defaults":
+        return config
+    config = copy.deepcopy(config)
+    for key, value in CONFIGURATIONS[name].items():
+        config["prior" if key in PRIOR_KEYS else "tfmxne"][key] = value
+    return config
+
+
+def load_head(name: str, sample_dir, cache_dir):
+    """A head by name ('sample' or 'template'), cached per process."""
+    if name not in _HEADS:
+        if name == "sample":
+            _HEADS[name] = loc.sample_head(sample_dir, cache_dir)
+        else:
+            _HEADS[name] = loc.template_eeg_head(cache_dir)
+    return _HEADS[name]
+
+
+def run_recording(task) -> list[dict]:
+    """Simulate one recording and score every configuration on it."""
+    head_name, seed, names, sample_dir, cache_dir = task
+    head = load_head(head_name, sample_dir, cache_dir)
+    with single_threaded_blas():
+        rec = loc.simulate_recording(head, seed)
+    cache, rows = {}, []
+    for name in names:
+        with single_threaded_blas():
+            stc, record, elapsed = loc.run_configuration(rec, head, configuration(name), cache)
+        s = loc.score(stc, head, rec.truth)
+        rows.append(dict(
+            head=head_name, seed=seed, config=name, nave=rec.evoked.nave, n_true=s["n_true"],
+            n_estimated=s["n_estimated"], recall=s["recall"], spurious=s["spurious"],
+            all_recalled=s["all_recalled"], error_mm=";".join(f"{x:.1f}" for x in s["error_mm"]),
+            latency_error_ms=";".join(f"{1e3 * x:.0f}" for x in s["latency_error_s"]),
+            min_snr=min(t["snr"] for t in rec.truth), converged=record["converged"],
+            alpha=record["alpha"], time_s=elapsed,
+        ))
+    return rows
+
+
+def _ci(values, rng, n_boot=2000):
+    """Mean and bootstrap 95 % interval."""
+    values = np.asarray(values, float)
+    boots = rng.choice(values, (n_boot, len(values))).mean(1)
+    return values.mean(), np.quantile(boots, 0.025), np.quantile(boots, 0.975)
+
+
+def _pooled(series) -> np.ndarray:
+    """All values of ';'-joined cells (empty cells read as NaN)."""
+    return np.array([float(x) for cell in series.dropna() for x in str(cell).split(";") if x])
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per head and configuration: F1, recall and spurious (95 % CIs over
+    recordings), errors, time."""
+    rng = np.random.default_rng(0)
+    out = []
+    for (head, name), g in rows.groupby(["head", "config"], sort=False):
+        r, r_lo, r_hi = _ci(g["recall"], rng)
+        sp, sp_lo, sp_hi = _ci(g["spurious"], rng)
+        recall = (g["recall"] * g["n_true"]).sum() / g["n_true"].sum()
+        n_est = g["n_estimated"].sum()
+        precision = 1.0 - g["spurious"].sum() / n_est if n_est else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        err, lat = _pooled(g["error_mm"]), _pooled(g["latency_error_ms"])
+        out.append(dict(
+            head=head, config=name, n=len(g), f1=f1, precision=precision,
+            recall=r, recall_ci=f"[{r_lo:.2f}, {r_hi:.2f}]",
+            spurious=sp, spurious_ci=f"[{sp_lo:.1f}, {sp_hi:.1f}]",
+            all_found=g["all_recalled"].mean(),
+            error_mm=np.median(err) if len(err) else np.nan,
+            latency_ms=np.median(lat) if len(lat) else np.nan,
+            time_s=g["time_s"].median(),
+        ))
+    return pd.DataFrame(out).sort_values(["head", "f1"], ascending=[True, False])
+
+
+def choose(summary: pd.DataFrame) -> str:
+    """The winner by :data:`CRITERION`."""
+    f1 = summary.pivot(index="config", columns="head", values="f1").dropna().mean(axis=1)
+    return str(f1.idxmax())
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    cols = ["head", "config", "n", "f1", "precision", "recall", "recall_ci", "spurious",
+            "spurious_ci", "all_found", "error_mm", "latency_ms", "time_s"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in summary[cols].iterrows():
+        lines.append("| " + " | ".join(
+            f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.values) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample-dir", default=str(ROOT.parent / "shared" / "data" / "sample"))
+    parser.add_argument("--cache-dir", default=str(ROOT / "benchmarks" / ".cache"),
+                        help="forwards and simulation gains, computed once")
+    parser.add_argument("--n-recordings", type=int, default=100, help="per head")
+    parser.add_argument("--heads", default="sample,template")
+    parser.add_argument("--configs", default="all", help="comma-separated names, or all")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / ".cache" / "localisation.tsv"))
+    args = parser.parse_args(argv)
+    names = list(CONFIGURATIONS) if args.configs == "all" else args.configs.split(",")
+    heads = args.heads.split(",")
+    Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
+    for h in heads:  # build forwards and pools once, before the workers start
+        load_head(h, args.sample_dir, args.cache_dir)
+    out = Path(args.out)
+    done = pd.read_csv(out, sep="\t") if out.is_file() else pd.DataFrame(columns=["head", "seed", "config"])
+    have = set(zip(done["head"], done["seed"], done["config"]))
+    tasks = []
+    for seed in range(args.n_recordings):
+        for h in heads:
+            todo = [n for n in names if (h, seed, n) not in have]
+            if todo:
+                tasks.append((h, seed, todo, args.sample_dir, args.cache_dir))
+    start = time.perf_counter()
+    with mp.get_context("fork").Pool(args.jobs) as pool:
+        for k, part in enumerate(pool.imap_unordered(run_recording, tasks), 1):
+            # one recording's rows at a time: an interrupted run resumes where it stopped
+            pd.DataFrame(part).to_csv(out, sep="\t", index=False, mode="a",
+                                      header=not out.is_file())
+            if k % 10 == 0:
+                print(f"{k}/{len(tasks)} recordings, {time.perf_counter() - start:.0f} s", flush=True)
+    print(f"wall time {time.perf_counter() - start:.0f} s on {args.jobs} processes; rows in {out}")
+    table = pd.read_csv(out, sep="\t")
+    table = table[table["head"].isin(heads) & table["config"].isin(names)
+                  & (table["seed"] < args.n_recordings)]
+    selection = summarise(table[table.seed % 2 == 0])
+    report = summarise(table[table.seed % 2 == 1])
+    print(f"\nCriterion: {CRITERION}.")
+    if len(heads) == 2:
+        print(f"Winner on the selection half (even seeds): {choose(selection)}")
+    print("\n## Selection half (even seeds)\n\n" + markdown(selection))
+    print("\n## Reported half (odd seeds)\n\n" + markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

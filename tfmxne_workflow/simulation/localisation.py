@@ -1,0 +1,361 @@
+"""Localisation benchmark: simulated evoked responses with a known truth, solved and scored.
+
+A :class:`Head` holds what stays fixed across recordings: the channels, the forward the
+workflow inverts with (its default ``oct5`` source space), a pool of *simulation* dipoles
+(fsaverage5 ico5 vertices that are neither ico4 nor inversion vertices, oriented along the
+cortical normal, with their gains from a separate forward call: no inverse crime) and the
+sensor noise covariance of single trials.
+
+:func:`simulate_recording` draws one recording: 1-4 Gabor bursts (4-40 Hz, 20-200 ms,
+50-300 ms latency, 5-50 nAm) at random pool dipoles (both hemispheres, deep and superficial,
+some pairs 10-30 mm apart), ``nave`` trials (20-200) of noise from the covariance with a
+first-order temporal colouring, then the workflow's own preprocessing: baseline correction,
+average, and a ``shrunk`` baseline covariance.
+
+:func:`run_configuration` solves a recording with one configuration through the workflow's
+stage functions (dSPM prior, ``weights_min`` fallback, :func:`tfmxne.tf_mixed_norm`, crop)
+and :func:`score` compares the estimate with the truth.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: Distance (mm) within which an estimate recovers a true source.
+RECALL_MM = 10.0
+#: Distance (mm) beyond which an estimate, far from every true source, is spurious.
+SPURIOUS_MM = 20.0
+#: Temporal correlation of successive noise samples (AR(1) coefficient at ~150 Hz).
+NOISE_AR = 0.6
+#: Sampling rate (Hz) of the simulated recordings (the sample data decimated by 4).
+SFREQ = 600.614990234375 / 4
+#: Baseline covariance estimator: Ledoit-Wolf's analytic shrinkage (0.6 s per recording
+#: here); the workflow's default ``shrunk`` cross-validates the same kind of shrinkage
+#: (12 s per recording of 366 channels), which would dominate the benchmark's time.
+COV_METHOD = "ledoit_wolf"
+#: Size of the pool of simulation dipoles per head.
+POOL_SIZE = 3000
+#: Epoch window (s) of the simulated trials; the workflow's defaults.
+EPOCH_TMIN, EPOCH_TMAX = -0.2, 0.5
+
+
+@dataclass
+class Head:
+    """Fixed parts of a benchmark head (see the module docstring)."""
+
+    name: str
+    info: object          # mne.Info of the simulated channels (with projectors)
+    forward: object       # inversion forward (surface orientation)
+    pool_mm: np.ndarray   # (n_pool, 3) simulation dipoles, MRI surface RAS (mm)
+    pool_hemi: np.ndarray  # (n_pool,) 'lh' / 'rh'
+    pool_gain: np.ndarray  # (n_channels, n_pool) fixed-orientation gains, info order
+    noise_cov: np.ndarray  # (n_channels, n_channels) single-trial noise covariance
+
+    @property
+    def noise_factor(self):
+        """``F`` with ``F @ F.T`` the noise covariance (cached): a square root of the
+        correlation matrix (eigenvalues clipped at 0), as channel units differ by 1e7."""
+        if not hasattr(self, "_factor"):
+            scale = np.sqrt(np.diag(self.noise_cov))
+            s, u = np.linalg.eigh(self.noise_cov / np.outer(scale, scale))
+            self._factor = scale[:, None] * u * np.sqrt(np.clip(s, 0, None))
+        return self._factor
+
+
+@dataclass
+class Recording:
+    """One simulated evoked response with its truth."""
+
+    seed: int
+    evoked: object        # mne.Evoked (baseline-corrected average)
+    noise_cov: object     # mne.Covariance estimated on the baseline
+    truth: list = field(default_factory=list)  # dicts: pos_mm, hemi, latency_s, ...
+
+
+# ---------------------------------------------------------------------------
+# heads
+# ---------------------------------------------------------------------------
+def _pool(rng, cortex: dict, exclude: dict, n: int):
+    """Random ico5 vertices that are not ico4 and not in ``exclude[hemi]``."""
+    cand = []
+    for hemi in ("lh", "rh"):
+        rr, nn = cortex[hemi]
+        ok = np.setdiff1d(np.arange(2562, len(rr)), exclude[hemi])
+        cand += [(hemi, v) for v in ok]
+    pick = rng.choice(len(cand), n, replace=False)
+    hemi = np.array([cand[k][0] for k in pick])
+    rr = np.array([cortex[cand[k][0]][0][cand[k][1]] for k in pick])
+    nn = np.array([cortex[cand[k][0]][1][cand[k][1]] for k in pick])
+    return hemi, rr, nn
+
+
+def _cached_pool(work_dir: Path, name: str, make):
+    """Pool (hemi, rr_mm, gain) from ``work_dir/<name>-pool.npz``, computed once."""
+    fname = work_dir / f"{name}-pool.npz"
+    if fname.is_file():
+        d = np.load(fname)
+        return d["hemi"], d["rr_mm"], d["gain"]
+    hemi, rr_mm, gain = make()
+    tmp = fname.with_name(f".{fname.name}.tmp.npz")
+    np.savez(tmp, hemi=hemi, rr_mm=rr_mm, gain=gain)
+    tmp.replace(fname)
+    return hemi, rr_mm, gain
+
+
+def _exclude(forward) -> dict:
+    return {h: s["vertno"] for h, s in zip(("lh", "rh"), forward["src"])}
+
+
+def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
+    """The real MNE sample head: Neuromag 306 + 60 EEG, 3-layer BEM, real noise covariance.
+
+    The cortex is fsaverage5 fitted inside the sample inner skull
+    (:func:`~tfmxne_workflow.simulation.sample_head.sample_head_forward`).
+    """
+    import mne
+
+    from ..headmodels.template import single_threaded_blas
+    from . import demo, sample_head as sh
+    from . import simulate as sim
+
+    work_dir = Path(work_dir)
+    paths = sh.sample_paths(sample_dir)
+    cov = mne.read_cov(paths["cov"], verbose=False)
+    info = sh.read_sample_info(sample_dir, drop_projs=False)
+    info = mne.pick_info(info, mne.pick_types(info, meg=True, eeg=True, exclude=[]))
+    with info._unlock():
+        info["sfreq"] = SFREQ
+        info["lowpass"] = SFREQ / 3.0
+    fwd = sh.sample_head_forward(sample_dir, work_dir, spacing=spacing)
+    fwd = mne.convert_forward_solution(fwd, surf_ori=True, verbose=False)
+
+    def make():
+        cortex = demo._cortex(sh.sample_cortex_affine(sample_dir))
+        hemi, rr, nn = _pool(np.random.default_rng(0), cortex, _exclude(fwd), POOL_SIZE)
+        bem = mne.read_bem_solution(paths["bem_sol"], verbose=False)
+        with single_threaded_blas():
+            gain = sim.fixed_orientation_gain(info, paths["trans"], bem, rr / 1000.0, nn)
+        return hemi, rr, gain
+
+    hemi, rr, gain = _cached_pool(work_dir, f"sample-{spacing}", make)
+    c = mne.pick_channels_cov(cov, info["ch_names"], ordered=True, verbose=False)
+    return Head("sample MEG+EEG", info, fwd, rr, hemi, gain, c["data"])
+
+
+def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head:
+    """The fsaverage5 template head with 60 EEG electrodes (users without MRI).
+
+    Inverted with the workflow's template forward (``bem_ico`` BEM); simulated with the
+    demo's coarser ico3 BEM. The noise covariance is the demo's noise model (brain
+    background of random cortical dipoles, spatially coloured and white sensor noise).
+    """
+    import mne
+
+    from ..headmodels import template
+    from ..stages import forward as fwd_stage
+    from . import demo, sensors
+    from . import simulate as sim
+
+    work_dir = Path(work_dir)
+    info = mne.create_info(list(sensors.EEG60), SFREQ, "eeg")
+    info.set_montage(sensors.eeg_montage(), verbose=False)
+    proj = mne.io.RawArray(np.zeros((60, 2)), info, verbose=False).set_eeg_reference(
+        "average", projection=True, verbose=False).info["projs"]
+    with info._unlock():
+        info["projs"] = proj
+    fname = work_dir / f"template-eeg-{spacing}-ico{bem_ico}-fwd.fif"
+    trans = template.template_trans()
+    if fname.is_file():
+        fwd = mne.read_forward_solution(fname, verbose=False)
+    else:
+        subjects_dir = work_dir / "subjects"
+        fwd_stage.write_template(subjects_dir / "fsaverage5", work_dir / "template-trans.fif")
+        src = fwd_stage.source_space("fsaverage5", subjects_dir, spacing)
+        bem = fwd_stage.bem_solution("fsaverage5", subjects_dir, template.THREE_LAYER_CONDUCTIVITY,
+                                     ico=bem_ico)
+        with template.single_threaded_blas():
+            fwd = fwd_stage.make_forward(info, trans, src, bem)
+        tmp = fname.with_name(f".tmp-{fname.name}")
+        mne.write_forward_solution(tmp, fwd, overwrite=True, verbose=False)
+        tmp.replace(fname)
+    fwd = mne.convert_forward_solution(fwd, surf_ori=True, verbose=False)
+
+    def make():
+        cortex = demo._cortex()
+        hemi, rr, nn = _pool(np.random.default_rng(1), cortex, _exclude(fwd), POOL_SIZE)
+        gain = sim.fixed_orientation_gain(info, trans, demo.template_bem_solution(),
+                                          rr / 1000.0, nn)
+        return hemi, rr, gain
+
+    hemi, rr, gain = _cached_pool(work_dir, f"template-eeg-{spacing}", make)
+    return Head("template EEG", info, fwd, rr, hemi, gain, _demo_noise_cov(info, gain))
+
+
+def _demo_noise_cov(info, pool_gain: np.ndarray) -> np.ndarray:
+    """Covariance of the demo's noise model (:mod:`.simulate`) for EEG channels."""
+    from . import simulate as sim
+
+    rng = np.random.default_rng(2)
+    bg = pool_gain[:, rng.choice(pool_gain.shape[1], 200, replace=False)]
+    c_bg = bg @ bg.T
+    c_bg *= sim.BACKGROUND_RMS["eeg"] ** 2 / np.mean(np.diag(c_bg))
+    pos = np.array([ch["loc"][:3] for ch in info["chs"]])
+    dist = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    c_col = sim.COLOURED_RMS["eeg"] ** 2 * np.exp(-dist / sim.NOISE_LENGTH_SCALE)
+    return c_bg + c_col + sim.WHITE_RMS["eeg"] ** 2 * np.eye(len(pos))
+
+
+# ---------------------------------------------------------------------------
+# recordings
+# ---------------------------------------------------------------------------
+def _draw_sources(rng, head: Head) -> list[int]:
+    """Indices into the pool: 1-4 sources; with probability 0.3 a source lies 10-30 mm
+    from an earlier one, otherwise anywhere at least 30 mm from the others."""
+    n = int(rng.integers(1, 5))
+    chosen = [int(rng.integers(len(head.pool_mm)))]
+    while len(chosen) < n:
+        dist = np.linalg.norm(head.pool_mm[:, None] - head.pool_mm[chosen][None], axis=-1).min(1)
+        near = rng.random() < 0.3
+        ok = np.flatnonzero((dist >= 10) & (dist <= 30) if near else dist > 30)
+        chosen.append(int(rng.choice(ok)))
+    return chosen
+
+
+def gabor(times: np.ndarray, freq: float, latency: float, duration: float) -> np.ndarray:
+    """Unit-peak Gabor burst: cosine at ``freq`` under a Gaussian whose +-2 sigma span
+    is ``duration`` (s), centred on ``latency``."""
+    sigma = duration / 4.0
+    return np.exp(-0.5 * ((times - latency) / sigma) ** 2) * np.cos(2 * np.pi * freq * (times - latency))
+
+
+def simulate_recording(head: Head, seed: int) -> Recording:
+    """One benchmark recording (see the module docstring); fully determined by ``seed``."""
+    import mne
+
+    rng = np.random.default_rng(seed)
+    info = head.info
+    times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
+    sources = _draw_sources(rng, head)
+    truth, signal = [], np.zeros((info["nchan"], len(times)))
+    for k in sources:
+        freq = float(np.exp(rng.uniform(np.log(4), np.log(40))))
+        duration = float(rng.uniform(0.02, 0.2))
+        duration = max(duration, 1.0 / freq)  # at least one cycle
+        latency = float(rng.uniform(0.05, 0.3))
+        amp = float(np.exp(rng.uniform(np.log(5), np.log(50))))
+        wave = amp * 1e-9 * gabor(times, freq, latency, duration)
+        signal += np.outer(head.pool_gain[:, k], wave)
+        truth.append(dict(pool_index=k, pos_mm=head.pool_mm[k], hemi=str(head.pool_hemi[k]), freq_hz=freq,
+                          duration_s=duration, latency_s=latency, amplitude_nAm=amp))
+    nave = int(round(np.exp(rng.uniform(np.log(20), np.log(200)))))
+    white = rng.standard_normal((nave, info["nchan"], len(times)))
+    for t in range(1, len(times)):  # AR(1) colouring with unit stationary variance
+        white[:, :, t] = NOISE_AR * white[:, :, t - 1] + np.sqrt(1 - NOISE_AR**2) * white[:, :, t]
+    trials = np.einsum("ij,njt->nit", head.noise_factor, white) + signal
+    epochs = mne.EpochsArray(trials, info, tmin=times[0], baseline=(None, 0.0), verbose=False)
+    cov = mne.compute_covariance(epochs, tmax=0.0, method=COV_METHOD, rank=None, verbose=False)
+    evoked = epochs.average()
+    _add_snr(truth, head, evoked.nave)
+    return Recording(seed, evoked, cov, truth)
+
+
+def _add_snr(truth, head: Head, nave: int) -> None:
+    """Peak SNR of each true source in the average: ``amp * ||W g|| * sqrt(nave)`` with
+    ``W`` the whitener of the true noise covariance (projectors applied)."""
+    import mne
+
+    if not hasattr(head, "_whitener"):
+        cov = mne.Covariance(head.noise_cov, head.info["ch_names"], [], head.info["projs"], 1000)
+        head._whitener = mne.cov.compute_whitener(cov, head.info, verbose=False)[0]
+    for src in truth:
+        g = head._whitener @ head.pool_gain[:, src["pool_index"]]
+        src["snr"] = float(src["amplitude_nAm"] * 1e-9 * np.linalg.norm(g) * np.sqrt(nave))
+
+
+# ---------------------------------------------------------------------------
+# solving and scoring
+# ---------------------------------------------------------------------------
+def workflow_defaults() -> dict:
+    """The schema defaults of the ``prior``, ``tfmxne`` and ``crop`` sections."""
+    from ..validate import load_schema, with_defaults
+
+    schema = load_schema(Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml")
+    config = with_defaults({}, schema)
+    return {key: config[key] for key in ("prior", "tfmxne", "crop")}
+
+
+def run_configuration(recording: Recording, head: Head, config: dict, prior_cache: dict | None = None):
+    """Solve one recording as the workflow does with ``config`` (prior/tfmxne/crop sections).
+
+    Returns the cropped estimate, its convergence record and the wall time (s) of prior
+    plus solve. ``prior_cache`` (dict) reuses a dSPM computed for the same recording.
+    """
+    from ..stages import prior as prior_stage
+    from ..stages import solve as solve_stage
+
+    p, t, c = config["prior"], config["tfmxne"], config["crop"]
+    start = time.perf_counter()
+    evoked = prior_stage.crop_for_solve(recording.evoked, t["tmin"], t["tmax"])
+    weights = None
+    if p["weights"]:
+        loose = t["loose"] if p["loose"] is None else p["loose"]
+        depth = t["depth"] if p["depth"] is None else p["depth"]
+        key = (recording.seed, loose, depth, p["snr"])
+        if prior_cache is not None and key in prior_cache:
+            weights, prior_time = prior_cache[key]
+            start -= prior_time
+        else:
+            weights = prior_stage.dspm(evoked, head.forward, recording.noise_cov, loose=loose,
+                                       depth=depth, snr=p["snr"])
+            if prior_cache is not None:
+                prior_cache[key] = weights, time.perf_counter() - start
+    weights_min, _ = prior_stage.effective_weights_min(weights, p["weights_min"], p["weights_min_fallback"])
+    params = {k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}
+    stc, _, record = solve_stage.solve_tfmxne(evoked, head.forward, recording.noise_cov,
+                                              weights=weights, weights_min=weights_min, **params)
+    elapsed = time.perf_counter() - start
+    return stc.copy().crop(c["tmin"], c["tmax"]), record, elapsed
+
+
+def source_positions_mm(forward) -> list[np.ndarray]:
+    """Inversion source positions per hemisphere, MRI surface RAS (mm)."""
+    from ..stages.sources import source_positions_mri
+
+    return [rr * 1e3 for rr in source_positions_mri(forward)]
+
+
+def estimate_positions(stc, head: Head):
+    """MRI positions (mm) and peak latencies (s) of an estimate's active sources."""
+    pos = source_positions_mm(head.forward)
+    if not stc.data.size:
+        return np.zeros((0, 3)), np.zeros(0)
+    rr = np.concatenate([pos[h][v] for h, v in enumerate(stc.vertices)])
+    return rr, stc.times[np.argmax(np.abs(stc.data), axis=1)]
+
+
+def score(stc, head: Head, truth) -> dict:
+    """Recall, spurious count, localisation and latency errors of one estimate.
+
+    A true source is *recalled* when an estimate lies within :data:`RECALL_MM`; its
+    error is the distance to the nearest estimate, its latency error the difference of
+    that estimate's peak latency from the burst's. An estimate farther than
+    :data:`SPURIOUS_MM` from every true source is *spurious*.
+    """
+    est, peaks = estimate_positions(stc, head)
+    true = np.array([s["pos_mm"] for s in truth])
+    if len(est):
+        dist = np.linalg.norm(true[:, None] - est[None], axis=-1)
+        nearest, which = dist.min(1), dist.argmin(1)
+        spurious = int((dist.min(0) > SPURIOUS_MM).sum())
+    else:
+        nearest, which, spurious = np.full(len(true), np.inf), np.zeros(len(true), int), 0
+    hit = nearest <= RECALL_MM
+    lat = [abs(peaks[which[i]] - truth[i]["latency_s"]) for i in np.flatnonzero(hit)]
+    return dict(n_true=len(true), n_estimated=len(est), recalled=int(hit.sum()),
+                recall=float(hit.mean()), spurious=spurious,
+                error_mm=[float(x) for x in nearest[hit]], latency_error_s=[float(x) for x in lat],
+                all_recalled=bool(hit.all()))
