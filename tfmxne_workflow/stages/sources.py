@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from mne.io.constants import FIFF
+from mne.time_frequency import stft, stftfreq
 from mne.transforms import apply_trans, invert_transform
 
 #: Columns of ``*_sources.tsv`` in order.
 COLUMNS = [
     "condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s",
-    "peak_amplitude_nAm", "converged", "final_gap",
+    "peak_amplitude_nAm", "peak_frequency_hz", "converged", "final_gap",
 ]
 
 
@@ -28,7 +29,23 @@ def source_positions_mri(forward):
     return out
 
 
-def sources_table(stc, forward, record, condition):
+def peak_frequency(timecourse, sfreq, wsize, tstep) -> float:
+    """Frequency (Hz) of the largest STFT coefficient of a time course.
+
+    The STFT is the solver's own dictionary (``wsize``/``tstep``, one or a list), so
+    this is where the estimate's time-frequency energy peaks, at the resolution the
+    solver worked with (``sfreq / wsize``).
+    """
+    best, freq = -1.0, float("nan")
+    for w, s in zip(np.atleast_1d(wsize), np.atleast_1d(tstep)):
+        coefs = np.abs(stft(timecourse[np.newaxis], int(w), int(s), verbose="error")[0])
+        k = np.unravel_index(np.argmax(coefs), coefs.shape)[0]
+        if coefs.max() > best:
+            best, freq = float(coefs.max()), float(stftfreq(int(w), sfreq)[k])
+    return freq
+
+
+def sources_table(stc, forward, record, condition, solve_stc=None):
     """One row per active source of a (cropped) estimate.
 
     Parameters
@@ -41,6 +58,9 @@ def sources_table(stc, forward, record, condition):
         Convergence record of the solve (``converged``, ``final_gap``).
     condition : str
         Trial type.
+    solve_stc : mne.SourceEstimate | None
+        The same estimate on the whole solve window, for ``peak_frequency_hz``
+        (STFT with the record's ``params`` wsize/tstep); None leaves it n/a.
 
     Returns
     -------
@@ -64,6 +84,9 @@ def sources_table(stc, forward, record, condition):
                 "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
                 "peak_time_s": float(stc.times[peak]),
                 "peak_amplitude_nAm": float(series[peak] * 1e9),
+                "peak_frequency_hz": (float("nan") if solve_stc is None else peak_frequency(
+                    solve_stc.data[offset + k], solve_stc.sfreq, record["params"]["wsize"],
+                    record["params"]["tstep"])),
                 "converged": bool(record["converged"]), "final_gap": record["final_gap"],
             })
         offset += len(vertices)
