@@ -138,6 +138,15 @@ def study_files(pattern):
     ]
 
 
+def study_keys():
+    """(recording id, condition label) of each file of :func:`study_files`, in its order."""
+    return [
+        (f"sub-{subject}{ses}", TRIAL_TYPE_LABEL[trial_type])
+        for (subject, ses), trial_types in _SELECTED.items()
+        for trial_type in trial_types
+    ]
+
+
 def session_label(ses):
     return ses[len("_ses-") :] if ses else ""
 
