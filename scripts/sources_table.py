@@ -15,7 +15,6 @@ with logging_to(snakemake.log[0]):
         mne.read_source_estimate(snakemake.input.lh),
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         record, snakemake.params.trial_type,
-        solve_stc=mne.read_source_estimate(snakemake.input.solve_lh),
     )
     space = snakemake.params.common_space
     if space is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from mne.io.constants import FIFF
-from mne.time_frequency import stft, stftfreq
 from mne.transforms import apply_trans, invert_transform
 
 #: Columns of ``*_sources.tsv`` in order.
@@ -29,23 +28,7 @@ def source_positions_mri(forward):
     return out
 
 
-def peak_frequency(timecourse, sfreq, wsize, tstep) -> float:
-    """Frequency (Hz) of the largest STFT coefficient of a time course.
-
-    The STFT is the solver's own dictionary (``wsize``/``tstep``, one or a list), so
-    this is where the estimate's time-frequency energy peaks, at the resolution the
-    solver worked with (``sfreq / wsize``).
-    """
-    best, freq = -1.0, float("nan")
-    for w, s in zip(np.atleast_1d(wsize), np.atleast_1d(tstep)):
-        coefs = np.abs(stft(timecourse[np.newaxis], int(w), int(s), verbose="error")[0])
-        k = np.unravel_index(np.argmax(coefs), coefs.shape)[0]
-        if coefs.max() > best:
-            best, freq = float(coefs.max()), float(stftfreq(int(w), sfreq)[k])
-    return freq
-
-
-def sources_table(stc, forward, record, condition, solve_stc=None):
+def sources_table(stc, forward, record, condition):
     """One row per active source of a (cropped) estimate.
 
     Parameters
@@ -55,12 +38,10 @@ def sources_table(stc, forward, record, condition, solve_stc=None):
     forward : mne.Forward
         Its forward model (for the source coordinates).
     record : dict
-        Convergence record of the solve (``converged``, ``final_gap``).
+        Record of the solve (``converged``, ``final_gap``, ``tf_peaks``: the
+        frequency of each source's largest TF coefficient).
     condition : str
         Trial type.
-    solve_stc : mne.SourceEstimate | None
-        The same estimate on the whole solve window, for ``peak_frequency_hz``
-        (STFT with the record's ``params`` wsize/tstep); None leaves it n/a.
 
     Returns
     -------
@@ -69,6 +50,7 @@ def sources_table(stc, forward, record, condition, solve_stc=None):
         peak amplitude. Empty (with the columns) when no source is active.
     """
     positions = source_positions_mri(forward)
+    peaks = {(p["hemi"], p["vertex"]): p["peak_frequency_hz"] for p in record["tf_peaks"]}
     rows = []
     offset = 0
     for hemi_idx, (hemi, vertices) in enumerate(zip(("lh", "rh"), stc.vertices)):
@@ -84,9 +66,7 @@ def sources_table(stc, forward, record, condition, solve_stc=None):
                 "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
                 "peak_time_s": float(stc.times[peak]),
                 "peak_amplitude_nAm": float(series[peak] * 1e9),
-                "peak_frequency_hz": (float("nan") if solve_stc is None else peak_frequency(
-                    solve_stc.data[offset + k], solve_stc.sfreq, record["params"]["wsize"],
-                    record["params"]["tstep"])),
+                "peak_frequency_hz": peaks[(hemi, int(vertex))],
                 "converged": bool(record["converged"]), "final_gap": record["final_gap"],
             })
         offset += len(vertices)

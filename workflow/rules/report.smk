@@ -5,7 +5,6 @@ rule sources_table:
     input:
         unpack(common_space_inputs),
         lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        solve_lh=recording_file("_desc-{cond}_tfmxne-lh.stc"),
         rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
         fwd=recording_file("_fwd.fif"),
         convergence=recording_file("_desc-{cond}_convergence.json"),
