@@ -1,9 +1,11 @@
 """Every subject's sources in one space: their fsaverage vertex and MNI305 coordinates.
 
 fsaverage's surface RAS *is* MNI305 (mm), so a source's MNI coordinates are those of
-the fsaverage white-surface vertex it maps to. The mapping is the one of
-``mne.compute_source_morph(..., sparse=True)``: each source vertex goes to the nearest
-fsaverage vertex on the registered spheres (``surf/?h.sphere.reg``). On the template
+the fsaverage white-surface vertex it maps to. Each source vertex goes to the nearest
+fsaverage vertex on the registered spheres (``surf/?h.sphere.reg``): what
+``mne.compute_source_morph(..., sparse=True)`` does, except that MNE takes the vertex of
+largest barycentric weight in the enclosing triangle (a neighbour, for a few percent of
+vertices), and that this needs no fsaverage subject folder. On the template
 head the cortex is fsaverage5 itself, so the mapping is the identity.
 
 fsaverage is read from ``<subjects_dir>/fsaverage`` when that folder exists, else the
