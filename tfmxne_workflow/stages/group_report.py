@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.collections import LineCollection
 import mne
 import numpy as np
 import pandas as pd
@@ -115,25 +116,25 @@ def _add_condition(report, cond, cloud):
     plt.close("all")
 
 
-def _colours(n):
-    return plt.get_cmap("tab10" if n <= 10 else "tab20")(np.arange(max(n, 1)) % (10 if n <= 10 else 20))
-
-
 def glass_brain(cloud, pooled, clusters, title):
     """Three projections of fsaverage with every subject's sources, coloured by cluster
-    (grey: in no shown cluster), and each cluster's centroid (black cross, its number)."""
+    (the :data:`MAX_CLUSTER_PANELS` largest; dark grey: a smaller cluster; light grey: in
+    none), and those clusters' centroids (black cross, their number)."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), layout="constrained")
-    colours = dict(zip(clusters["cluster"], _colours(len(clusters))))
+    shown = clusters.head(MAX_CLUSTER_PANELS)
+    colours = dict(zip(shown["cluster"], plt.get_cmap("tab10")(np.arange(len(shown)))))
     xyz = pooled[group.MNI].to_numpy(float)
-    in_cluster = pooled["cluster"].notna().to_numpy()
+    cluster = pooled["cluster"].to_numpy(float)
+    groups = [(np.isnan(cluster), "0.65", "no cluster"),
+              (~np.isnan(cluster) & ~np.isin(cluster, list(colours)), "0.3", "smaller clusters")]
+    groups += [(cluster == c, colour, f"cluster {c}") for c, colour in colours.items()]
     for ax, (view, h, v) in zip(axes, figures.VIEWS):
         ax.scatter(cloud[::4, h], cloud[::4, v], s=1, c="0.8", alpha=0.3, linewidths=0, rasterized=True)
-        ax.scatter(xyz[~in_cluster, h], xyz[~in_cluster, v], s=15, c="0.5", label="no cluster")
-        for c, colour in colours.items():
-            rows = (pooled["cluster"] == c).fillna(False).to_numpy(bool)
-            ax.scatter(xyz[rows, h], xyz[rows, v], s=25, color=colour, edgecolors="k", linewidths=0.3,
-                       label=f"cluster {c}")
-        for _, row in clusters.iterrows():
+        for rows, colour, label in groups:
+            if rows.any():
+                ax.scatter(xyz[rows, h], xyz[rows, v], s=20, color=colour, edgecolors="k", linewidths=0.3,
+                           label=label, rasterized=True)
+        for _, row in shown.iterrows():
             centre = row[group.MNI].to_numpy(float)
             ax.plot(centre[h], centre[v], "kx", ms=10, mew=2)
             ax.annotate(str(row["cluster"]), (centre[h], centre[v]), xytext=(4, 4),
@@ -156,10 +157,11 @@ def cluster_time_courses(times, timecourses, clusters, title):
     """Per cluster: each subject's |time course| (thin) and their median with the 25-75 % band."""
     rows, cols = _grid(len(clusters))
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False,
-                             layout="constrained", sharex=True)
+                             layout="constrained", sharex=True, sharey=True)
     for ax, tc, (_, c) in zip(axes.flat, timecourses, clusters.iterrows()):
         amp = np.abs(tc) * 1e9
-        ax.plot(times, amp.T, c="0.6", lw=0.6)
+        ax.add_collection(LineCollection(np.stack(np.broadcast_arrays(times, amp), axis=-1), colors="0.6",
+                                         linewidths=0.6))
         q1, med, q3 = np.percentile(amp, [25, 50, 75], axis=0)
         ax.fill_between(times, q1, q3, color="tab:blue", alpha=0.3, label="25-75 %")
         ax.plot(times, med, c="tab:blue", lw=2, label="median")
@@ -173,19 +175,21 @@ def cluster_time_courses(times, timecourses, clusters, title):
 
 
 def cluster_tf_maps(timecourses, clusters, sfreq, tmin, wsize, tstep, title):
-    """Per cluster: the mean over its subjects of |STFT| (the solver's first dictionary)."""
+    """Per cluster: the mean over its subjects of |STFT| (the solver's first dictionary),
+    one colour scale for all."""
     w, s = int(np.atleast_1d(wsize)[0]), int(np.atleast_1d(tstep)[0])
     freqs = stftfreq(w, sfreq)
     rows, cols = _grid(len(clusters))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 2.9 * rows), squeeze=False,
-                             layout="constrained")
-    for ax, tc, (_, c) in zip(axes.flat, timecourses, clusters.iterrows()):
-        coefs = np.abs(stft(tc * 1e9, w, s, verbose="error")).mean(axis=0)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 1, 2.9 * rows), squeeze=False,
+                             layout="constrained", sharex=True, sharey=True)
+    maps = [np.abs(stft(tc * 1e9, w, s, verbose="error")).mean(axis=0) for tc in timecourses]
+    vmax = max(m.max() for m in maps)
+    for ax, coefs, (_, c) in zip(axes.flat, maps, clusters.iterrows()):
         t = tmin + np.arange(coefs.shape[1]) * s / sfreq
-        mesh = ax.pcolormesh(t, freqs, coefs, shading="nearest", cmap="magma")
-        fig.colorbar(mesh, ax=ax, label="|STFT| (nAm)")
+        mesh = ax.pcolormesh(t, freqs, coefs, shading="nearest", cmap="magma", vmin=0, vmax=vmax)
         ax.set(title=f"cluster {c['cluster']} ({c['hemi']})", xlabel="time (s)", ylabel="frequency (Hz)")
     for ax in axes.flat[len(clusters):]:
         ax.set_visible(False)
+    fig.colorbar(mesh, ax=axes, label="mean |STFT| (nAm)")
     fig.suptitle(f"{title} (wsize {w}, tstep {s})")
     return fig
