@@ -10,6 +10,7 @@ include: "workflow/rules/forward.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/solve.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/group.smk"
 
 
 # Cheap study-level bookkeeping runs on the submitting host, not as cluster jobs.

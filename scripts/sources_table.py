@@ -1,11 +1,12 @@
-"""Rule sources_table: one row per active source (where, when, how strong)."""
+"""Rule sources_table: one row per active source (where, when, how strong, in which
+fsaverage vertex / MNI305 position, at which frequency)."""
 import json
 
 import mne
 
 from tfmxne_workflow import atomic
 from tfmxne_workflow.logs import logging_to
-from tfmxne_workflow.stages import sources
+from tfmxne_workflow.stages import common_space, sources
 
 with logging_to(snakemake.log[0]):
     with open(snakemake.input.convergence, encoding="utf-8") as f:
@@ -15,4 +16,12 @@ with logging_to(snakemake.log[0]):
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         record, snakemake.params.trial_type,
     )
+    space = snakemake.params.common_space
+    if space is None:
+        table[common_space.COLUMNS] = None
+    else:
+        spheres = (None if space["subject"] is None
+                   else common_space.read_subject_spheres(snakemake.input.spheres))
+        table = common_space.map_to_fsaverage(
+            table, common_space.read_fsaverage(space["subjects_dir"]), spheres)
     atomic.write_tsv(snakemake.output[0], table)

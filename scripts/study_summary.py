@@ -8,4 +8,6 @@ with logging_to(snakemake.log[0]):
         snakemake.input.sources, snakemake.input.convergence, snakemake.input.conditions
     )
     atomic.write_tsv(snakemake.output.tsv, table)
-    atomic.write_text(snakemake.output.html, summary.study_html(table, snakemake.input.reports, snakemake.output.html))
+    group_report = next(iter(snakemake.input.group_report), None)
+    atomic.write_text(snakemake.output.html,
+                      summary.study_html(table, snakemake.input.reports, snakemake.output.html, group_report))

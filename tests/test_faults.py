@@ -34,6 +34,7 @@ import yaml
 from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
 
 from tfmxne_workflow import atomic
+from tfmxne_workflow.stages import common_space
 from tfmxne_workflow.stages.sources import COLUMNS
 
 pytestmark = pytest.mark.slow
@@ -368,7 +369,7 @@ def test_empty_estimate_is_a_valid_result(reference, tmp_path, shim):
             assert sum(len(v) for v in stc.vertices) == 0 and stc.data.shape[0] == 0
             assert len(stc.times) > 0
         table = pd.read_csv(workdir / f"{PREFIX}_desc-{cond}_sources.tsv", sep="\t")
-        assert list(table.columns) == COLUMNS and len(table) == 0
+        assert list(table.columns) == COLUMNS + common_space.COLUMNS and len(table) == 0
         record = json.loads((workdir / f"{PREFIX}_desc-{cond}_convergence.json").read_text())
         assert record["n_active"] == 0 and record["converged"] is True
         log = (workdir / DERIV / "logs" / "solve" / f"sub-01_desc-{cond}.log").read_text()

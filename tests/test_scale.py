@@ -15,8 +15,9 @@ N_SUBJECTS = 20
 #: report, and per condition evoked, dspm_prior, solve, crop, sources_table.
 JOBS_PER_RECORDING = 5 + 2 * 5
 #: Study-level jobs: template_subject, source_space, bem_solution, study_summary,
-#: dataset_description, all.
-STUDY_JOBS = 6
+#: dataset_description, all, and the group stage: group_condition per condition,
+#: group_contrasts, group_report.
+STUDY_JOBS = 6 + 2 + 2
 DAG_SECONDS = 10.0
 
 

@@ -80,3 +80,20 @@ def test_memory_is_linear():
     """No dense operator: the frame only stores O(n_times) windows."""
     f = STFT(64, 4, 3000)
     assert f._analysis.size == f.n_steps * 64
+
+
+def test_frequencies_name_each_coefficient():
+    """A sinusoid on a bin of each window: its largest coefficient is at that frequency."""
+    from tfmxne.inverse import _peak_frequencies
+
+    sfreq, n_times = 300.0, 150
+    t = np.arange(n_times) / sfreq
+    tf = TFDictionary([16, 64], [4, 8], n_times)
+    freqs = tf.frequencies(sfreq)
+    assert freqs.shape == (tf.n_coefs,) and freqs.max() == sfreq / 2
+    for f in (37.5, 75.0):  # bins of both windows (300 / 16 = 18.75, 300 / 64 = 4.6875 Hz)
+        Z = tf.analysis(np.sin(2 * np.pi * f * t)[None])
+        assert freqs[np.argmax(np.abs(Z[0]))] == f
+        # three orientations of one position: the power is summed over them
+        Z3 = np.concatenate([Z * 0.2, Z, Z * 0.1])
+        assert _peak_frequencies(Z3, 3, [16, 64], [4, 8], n_times, sfreq).tolist() == [f]

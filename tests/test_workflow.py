@@ -1,6 +1,7 @@
 """End to end on the demo dataset (one run per session), then caching checks by dry runs."""
 import re
 import shutil
+import zipfile
 
 import pandas as pd
 import pytest
@@ -9,7 +10,9 @@ from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.slow
 
-REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm"]
+REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm",
+                    "peak_frequency_hz", "fsaverage_vertex", "x_mni", "y_mni", "z_mni"]
+GROUP_RULES = {"group_condition", "group_contrasts", "group_report"}
 FORWARD_RULES = {"measurement_info", "template_subject", "source_space", "bem_solution", "forward"}
 
 
@@ -77,6 +80,16 @@ def test_the_defaults_find_every_simulated_source(demo_run):
     assert not misses, misses
 
 
+def test_the_demo_has_group_results(demo_run):
+    group = demo_run["deriv"] / "group"
+    for name in ("contrasts.tsv", "report.html", *(f"desc-{c}_{k}" for c in ("auditory", "visual")
+                 for k in ("clusters.tsv", "sources.tsv", "subjects.tsv", "tfmxne-lh.stc", "tfmxne-rh.stc"))):
+        assert (group / f"task-demo_{name}").is_file(), name
+    clusters = pd.read_csv(group / "task-demo_desc-visual_clusters.tsv", sep="\t")
+    assert len(clusters) and (clusters["n_subjects"] == 2).all(), clusters
+    assert "2 subject(s)</b>: group statistics need more" in (group / "task-demo_report.html").read_text()
+
+
 def test_report_has_every_section(demo_run):
     html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
@@ -93,7 +106,7 @@ def test_second_run_has_nothing_to_do(demo_run):
 def test_changing_alpha_reruns_only_solve_crop_and_report(demo_run):
     jobs = planned_jobs(demo_run, tfmxne={"alpha": 35.0})
     assert "solve" in jobs
-    assert set(jobs) <= {"solve", "crop", "sources_table", "report", "study_summary", "all"}, jobs
+    assert set(jobs) <= {"solve", "crop", "sources_table", "report", "study_summary", "all", *GROUP_RULES}, jobs
 
 
 def test_the_same_subjects_written_as_a_list_plan_nothing(demo_run):
@@ -102,7 +115,7 @@ def test_the_same_subjects_written_as_a_list_plan_nothing(demo_run):
 
 def test_changing_a_key_only_the_report_uses_reruns_only_the_reports(demo_run):
     jobs = planned_jobs(demo_run, report={"max_tf_maps": 2})
-    assert jobs.get("report") == 2 and set(jobs) <= {"report", "study_summary", "all"}, jobs
+    assert jobs.get("report") == 2 and set(jobs) <= {"report", "study_summary", "group_report", "all"}, jobs
 
 
 def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run):
@@ -118,7 +131,7 @@ def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run)
         shutil.rmtree(new)
     per_recording = {"measurement_info": 1, "epochs": 1, "noise_cov": 1, "forward": 1, "report": 1}
     per_condition = {"evoked": 2, "dspm_prior": 2, "solve": 2, "crop": 2, "sources_table": 2}
-    study = {"study_summary": 1, "all": 1}
+    study = {"study_summary": 1, "all": 1, "group_condition": 2, "group_contrasts": 1, "group_report": 1}
     assert jobs == {**per_recording, **per_condition, **study}, jobs
 
 
@@ -137,6 +150,9 @@ def test_snakemake_report(demo_run):
     out = demo_run["workdir"] / "snakemake_report.zip"
     run_snakemake("--report", str(out), "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])
     assert out.stat().st_size > 10_000
+    with zipfile.ZipFile(out) as archive:
+        index = archive.read("snakemake_report/report.html").decode()
+    assert re.search(r'"Group": \{"Other": \["[^"]*/group/task-demo_report\.html"\]', index), "no Group category"
 
 
 def test_demo_workflow_runs_in_a_few_minutes(demo_run):

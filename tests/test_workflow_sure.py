@@ -53,7 +53,8 @@ def sure_run(demo_run, tmp_path_factory):
 def test_only_the_solve_and_what_follows_reran(sure_run):
     table = sure_run["log"].split("Job stats:", 1)[1].split("\n\n", 1)[0]
     ran = {m[1] for m in re.finditer(r"^(\w+)\s+\d+$", table, re.M)} - {"total"}
-    assert ran == {"solve", "crop", "sources_table", "report", "study_summary", "all"}, ran
+    assert ran == {"solve", "crop", "sources_table", "report", "study_summary", "all",
+                   "group_condition", "group_contrasts", "group_report"}, ran
 
 
 def test_sure_finds_every_true_source_where_the_default_alpha_misses_one(demo_run, sure_run):

@@ -80,6 +80,16 @@ def _vertices(src, pos):
     return out
 
 
+def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
+    """Per active position, the frequency (Hz) of its largest TF coefficient
+    (power summed over orientations): where the solver put its energy."""
+    if not len(Z):
+        return np.zeros(0)
+    power = (np.abs(Z) ** 2).reshape(-1, n_orient, Z.shape[1]).sum(axis=1)
+    freqs = TFDictionary(wsize, tstep, n_times).frequencies(sfreq)
+    return freqs[np.argmax(power, axis=1)]
+
+
 def _make_sparse_stc(X, active_set, prepared, tmin, tstep, pick_ori):
     n_orient = prepared.n_orient
     source_nn, vector = prepared.source_nn, False
@@ -201,7 +211,9 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         ``alpha_max`` (in units of the prepared gain: with ``weights`` and
         no depth limit, not trace-normalised; see :mod:`tfmxne.prepare`),
         ``alpha`` (percent of alpha_max), ``alpha_space``, ``alpha_time``,
-        ``active_vertices`` (one array per source space) and ``sure`` (None,
+        ``active_vertices`` (one array per source space), ``peak_frequency``
+        (Hz, per active position in that order: the frequency of its largest TF
+        coefficient, orientations' power summed) and ``sure`` (None,
         or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...).
     sure_n_alphas : int
@@ -319,6 +331,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
             alpha_time=alpha_time,
             active_vertices=_vertices(prepared.src,
                                       _active_positions(active_set, n_orient)),
+            peak_frequency=_peak_frequencies(res.Z, n_orient, wsize, tstep,
+                                             M.shape[1], info["sfreq"]),
             sure=None if path is None else path.as_dict()))
     logger.info("[done]")
     return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -217,6 +217,11 @@ class TFDictionary:
             for f, lo in zip(self.frames, self._bounds[:-1])])
         self.power_counts = self.counts[self.power_order]
 
+    def frequencies(self, sfreq):
+        """Frequency (Hz) of each coefficient, in the layout of :meth:`analysis`."""
+        return np.concatenate([np.repeat(np.arange(f.n_freqs) * sfreq / f.wsize, f.n_steps)
+                               for f in self.frames])
+
     def analysis(self, x):
         """Coefficients ``Phi x``: (..., n_times) -> complex (..., n_coefs)."""
         x = np.asarray(x, dtype=np.float64)

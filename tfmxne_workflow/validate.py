@@ -466,3 +466,35 @@ def check_freesurfer(subjects_dir, fs_subject_pattern, subjects, trans_pattern, 
         if absent:
             raise BadInput(f"forward.trans {trans_pattern!r} resolves to no file for: {absent}; fix the "
                            "pattern or set forward.trans: null to use the BIDS landmarks")
+
+
+def group_enabled(enabled, n_subjects, common_space) -> bool:
+    """Whether the group stage runs: ``group.enabled``, or by default (null) with at
+    least 2 subjects whose sources have a common space."""
+    if enabled is None:
+        return n_subjects >= 2 and common_space is not None
+    if enabled and common_space is None:
+        raise BadInput(
+            "group.enabled is true but the sources have no common space: with forward.source "
+            "'precomputed' set forward.subjects_dir (and forward.fs_subject) to the subjects' "
+            "FreeSurfer anatomy (surf/?h.sphere.reg), or set group.enabled: false"
+        )
+    return bool(enabled)
+
+
+def check_common_space(subjects_dir, fs_subject_pattern, subjects) -> None:
+    """Every subject's ``surf/?h.sphere.reg`` is there, and fsaverage's files when
+    ``<subjects_dir>/fsaverage`` exists (else the packaged fsaverage5 is used)."""
+    from .stages import common_space
+
+    files = [f for s in subjects
+             for f in common_space.subject_spheres(subjects_dir, fs_subject_pattern.format(subject=s))]
+    files += common_space.fsaverage_files(subjects_dir) or []
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise BadInput(
+            f"{len(missing)} file(s) needed to map the sources to fsaverage are missing: "
+            f"{missing[:6]}{' ...' if len(missing) > 6 else ''}. Run FreeSurfer's recon-all "
+            "(it writes surf/?h.sphere.reg) for these subjects, or complete or remove "
+            f"{Path(subjects_dir) / 'fsaverage'} (without it the packaged fsaverage5 is used)"
+        )

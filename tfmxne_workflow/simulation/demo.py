@@ -63,6 +63,17 @@ SOURCE_SPECS = (
     dict(condition="visual", hemi="rh", target_mm=(38.0, -82.0, 4.0), freq_hz=18.0,
          peak_time_s=0.17, amplitude_nam=55.0),
 )
+#: A group design (for the group-stage test): the same two regions in both conditions
+#: (auditory = A, visual = B), the left one peaking 30 ms later in B. The left source is
+#: less visible to the sensors: stronger (75 vs 50 nAm), so that a relative alpha keeps it.
+GROUP_SPECS = tuple(
+    dict(condition=cond, hemi=hemi, target_mm=target, freq_hz=freq, peak_time_s=t + shift,
+         amplitude_nam=amplitude)
+    for cond, shift_lh in (("auditory", 0.0), ("visual", 0.03))
+    for hemi, target, freq, t, shift, amplitude in (
+        ("lh", (-55.0, -22.0, 6.0), 15.0, 0.10, shift_lh, 75.0),
+        ("rh", (38.0, -82.0, 4.0), 18.0, 0.15, 0.0, 50.0))
+)
 #: Columns of the truth table, in order.
 TRUTH_COLUMNS = ("condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "freq_hz",
                  "peak_time_s", "amplitude_nAm", "normal_x", "normal_y", "normal_z")
@@ -330,7 +341,7 @@ def demo_info(rng, scalp_head: tuple, sfreq: float = SFREQ):
 
 
 def make_demo_dataset(bids_root, n_subjects: int = 2, seed: int = 0, n_runs: int = 1,
-                      n_trials: int = 35, task: str = TASK) -> Path:
+                      n_trials: int = 35, task: str = TASK, specs=SOURCE_SPECS) -> Path:
     """Write the embedded demo: a simulated MEG+EEG BIDS dataset on the fsaverage5 template.
 
     Parameters
@@ -352,6 +363,9 @@ def make_demo_dataset(bids_root, n_subjects: int = 2, seed: int = 0, n_runs: int
         Trials per condition and run.
     task : str
         BIDS task label.
+    specs : sequence of dict
+        The simulated sources (default :data:`SOURCE_SPECS`; :data:`GROUP_SPECS` is a
+        two-condition group design).
 
     Returns
     -------
@@ -359,6 +373,8 @@ def make_demo_dataset(bids_root, n_subjects: int = 2, seed: int = 0, n_runs: int
     """
     params = dict(kind="template", n_subjects=n_subjects, seed=seed, n_runs=n_runs,
                   n_trials=n_trials, task=task, sfreq=SFREQ)
+    if specs != SOURCE_SPECS:  # the default demo's marker stays as it was
+        params["specs"] = json.loads(json.dumps(specs))
 
     def build(root: Path) -> None:
         import mne
@@ -372,7 +388,7 @@ def make_demo_dataset(bids_root, n_subjects: int = 2, seed: int = 0, n_runs: int
         for k, subject in enumerate(subject_labels(n_subjects)):
             rng = np.random.default_rng([seed, k])
             info = demo_info(rng, scalp_head)
-            bursts, gain = _simulate_subject(rng, info, trans, bem, cortex, SOURCE_SPECS)
+            bursts, gain = _simulate_subject(rng, info, trans, bem, cortex, specs)
             date = datetime.datetime(2024, 1, 1, 9, tzinfo=datetime.timezone.utc)
             _write_subject(root, subject, info, bursts, gain, rng, n_runs, n_trials, task,
                            date + datetime.timedelta(days=k))

@@ -10,7 +10,7 @@ from mne.time_frequency import stft, stftfreq  # noqa: E402
 
 #: The three 2-D projections: (title, horizontal axis, vertical axis), coordinates x, y, z.
 VIEWS = (("sagittal (from the left)", 1, 2), ("coronal (from behind)", 0, 2), ("axial (from above)", 0, 1))
-_AXIS = ("x (mm, right)", "y (mm, anterior)", "z (mm, superior)")
+AXIS_LABELS = ("x (mm, right)", "y (mm, anterior)", "z (mm, superior)")
 
 
 #: Display scale and unit of each channel type.
@@ -69,7 +69,7 @@ def glass_brain(positions, sources, truth=None, title=""):
         if truth is not None and len(truth):
             txyz = truth[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
             ax.scatter(txyz[:, h], txyz[:, v], s=80, marker="x", c="k", label="true")
-        ax.set(title=name, xlabel=_AXIS[h], ylabel=_AXIS[v], aspect="equal")
+        ax.set(title=name, xlabel=AXIS_LABELS[h], ylabel=AXIS_LABELS[v], aspect="equal")
     if axes[0].get_legend_handles_labels()[0]:  # nothing to label when no source is active
         axes[0].legend(loc="lower left", fontsize="small")
     else:

@@ -45,7 +45,9 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
-        ``n_active`` per alpha and the selected ``alpha``).
+        ``n_active`` per alpha and the selected ``alpha``) and ``tf_peaks`` (per active
+        source ``hemi``, ``vertex`` and ``peak_frequency_hz``: the frequency of its
+        largest TF coefficient in the solver's own solution).
     """
     from tfmxne import tf_mixed_norm
 
@@ -69,6 +71,12 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         "n_active": int(sum(len(v) for v in stc.vertices)),
         "alpha": float(info["alpha"]),
         "sure": info["sure"],
+        "tf_peaks": [
+            {"hemi": hemi, "vertex": int(v), "peak_frequency_hz": float(f)}
+            for hemi, v, f in zip(
+                ["lh"] * len(info["active_vertices"][0]) + ["rh"] * len(info["active_vertices"][1]),
+                np.concatenate(info["active_vertices"]), info["peak_frequency"])
+        ],
     }
     if not np.isfinite(record["final_gap"]):
         record["final_gap"] = None

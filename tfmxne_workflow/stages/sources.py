@@ -9,7 +9,7 @@ from mne.transforms import apply_trans, invert_transform
 #: Columns of ``*_sources.tsv`` in order.
 COLUMNS = [
     "condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s",
-    "peak_amplitude_nAm", "converged", "final_gap",
+    "peak_amplitude_nAm", "peak_frequency_hz", "converged", "final_gap",
 ]
 
 
@@ -38,7 +38,8 @@ def sources_table(stc, forward, record, condition):
     forward : mne.Forward
         Its forward model (for the source coordinates).
     record : dict
-        Convergence record of the solve (``converged``, ``final_gap``).
+        Record of the solve (``converged``, ``final_gap``, ``tf_peaks``: the
+        frequency of each source's largest TF coefficient).
     condition : str
         Trial type.
 
@@ -49,6 +50,7 @@ def sources_table(stc, forward, record, condition):
         peak amplitude. Empty (with the columns) when no source is active.
     """
     positions = source_positions_mri(forward)
+    peaks = {(p["hemi"], p["vertex"]): p["peak_frequency_hz"] for p in record["tf_peaks"]}
     rows = []
     offset = 0
     for hemi_idx, (hemi, vertices) in enumerate(zip(("lh", "rh"), stc.vertices)):
@@ -64,6 +66,7 @@ def sources_table(stc, forward, record, condition):
                 "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
                 "peak_time_s": float(stc.times[peak]),
                 "peak_amplitude_nAm": float(series[peak] * 1e9),
+                "peak_frequency_hz": peaks[(hemi, int(vertex))],
                 "converged": bool(record["converged"]), "final_gap": record["final_gap"],
             })
         offset += len(vertices)

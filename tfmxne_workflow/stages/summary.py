@@ -60,7 +60,7 @@ def study_table(sources_files, convergence_files, conditions_files=None) -> pd.D
         + [f"top_{k}" for k in _TOP] + [k for r in rows for k in r])))
 
 
-def study_html(table: pd.DataFrame, reports, html_file) -> str:
+def study_html(table: pd.DataFrame, reports, html_file, group_report=None) -> str:
     """A standalone HTML page with the study table and links to the subject reports.
 
     Parameters
@@ -71,8 +71,13 @@ def study_html(table: pd.DataFrame, reports, html_file) -> str:
         The subject reports to link.
     html_file : str | Path
         Where the page will be written (links are relative to it).
+    group_report : str | Path | None
+        The group report, linked at the top when there is one.
     """
     base = Path(html_file).resolve().parent
+    group = (f'<p><b><a href="{Path(group_report).resolve().relative_to(base).as_posix()}">Group results'
+             "</a></b>: all subjects' sources on fsaverage, clusters and contrasts between conditions.</p>"
+             if group_report else "")
     links = "".join(
         f'<li><a href="{Path(p).resolve().relative_to(base).as_posix()}">{Path(p).name}</a></li>'
         for p in sorted(reports)
@@ -82,6 +87,7 @@ def study_html(table: pd.DataFrame, reports, html_file) -> str:
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head><body>"
         "<h1>TF-MxNE study summary</h1>"
+        f"{group}"
         "<p>One row per recording and condition: number of active sources, the strongest one "
         "(MRI surface RAS, mm), and whether the solver reached its duality-gap tolerance.</p>"
         f"{table.to_html(index=False, float_format=lambda x: f'{x:.4g}', na_rep='')}"

@@ -8,6 +8,7 @@ from snakemake.utils import min_version, validate
 from tfmxne_workflow import dataset
 from tfmxne_workflow import validate as checks
 from tfmxne_workflow.code_inputs import code_inputs
+from tfmxne_workflow.stages import common_space
 
 min_version("9.0")
 
@@ -56,6 +57,21 @@ with checks.exit_on_bad_input():
                 FWD["trans"],
                 RECORDINGS.values(),
             )
+
+# Common space (fsaverage): the template cortex is fsaverage5; FreeSurfer anatomy (also
+# named for precomputed forwards) maps through ?h.sphere.reg; else there is none.
+if FWD["source"] == "template":
+    COMMON_SPACE = "template"
+elif FWD["subjects_dir"]:
+    COMMON_SPACE = "sphere"
+else:
+    COMMON_SPACE = None
+SUBJECTS = sorted({subject for subject, _ in RECORDINGS})
+GROUP = config["group"]
+with checks.exit_on_bad_input():
+    GROUP_ENABLED = checks.group_enabled(GROUP["enabled"], len(SUBJECTS), COMMON_SPACE)
+    if ON_HOST and COMMON_SPACE == "sphere":
+        checks.check_common_space(FWD["subjects_dir"], FWD["fs_subject"], SUBJECTS)
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
@@ -122,12 +138,23 @@ def study_files(pattern):
     ]
 
 
+def study_keys():
+    """(recording id, condition label) of each file of :func:`study_files`, in its order."""
+    return [
+        (f"sub-{subject}{ses}", TRIAL_TYPE_LABEL[trial_type])
+        for (subject, ses), trial_types in _SELECTED.items()
+        for trial_type in trial_types
+    ]
+
+
 def session_label(ses):
     return ses[len("_ses-") :] if ses else ""
 
 
 def all_outputs():
     out = [f"{DERIV}/dataset_description.json", f"{DERIV}/study_summary.html"]
+    if GROUP_ENABLED:
+        out.append(GROUP_REPORT)
     for subject, ses in RECORDINGS:
         out.append(recording_file("_report.html").format(subject=subject, ses=ses))
     return out
@@ -228,3 +255,51 @@ def truth_file(wildcards):
         return []
     fname = pattern.format(bids_root=BIDS_ROOT, subject=wildcards.subject, task=TASK)
     return [fname] if Path(fname).is_file() else []
+
+
+def common_space_inputs(wildcards):
+    """The subject's registered spheres and the user's fsaverage files, when they are used."""
+    if COMMON_SPACE != "sphere":
+        return {}
+    fsaverage = common_space.fsaverage_files(FWD["subjects_dir"]) or []
+    return {
+        "spheres": [str(f) for f in common_space.subject_spheres(FWD["subjects_dir"], fs_subject(wildcards))],
+        "fsaverage": [str(f) for f in fsaverage],
+    }
+
+
+def common_space_param(wildcards):
+    """How the sources table maps to fsaverage: None (no anatomy), template or sphere."""
+    if COMMON_SPACE is None:
+        return None
+    if COMMON_SPACE == "template":
+        return {"subject": None, "subjects_dir": None}
+    return {"subject": fs_subject(wildcards), "subjects_dir": FWD["subjects_dir"]}
+
+
+# Group stage: study level, one folder.
+GROUP_DIR = f"{DERIV}/group"
+GROUP_PREFIX = f"{GROUP_DIR}/task-{TASK}"
+GROUP_REPORT = f"{GROUP_PREFIX}_report.html"
+
+
+def recordings_with(cond):
+    """(subject, ses) of the recordings that have condition label ``cond``, sorted."""
+    return sorted(key for key, trial_types in _SELECTED.items() if LABELS[cond] in trial_types)
+
+
+def condition_files(suffix):
+    """Input function: ``suffix`` of every recording that has the job's condition."""
+
+    def files(wildcards):
+        return [
+            recording_file(suffix).format(subject=subject, ses=ses, cond=wildcards.cond)
+            for subject, ses in recordings_with(wildcards.cond)
+        ]
+
+    return files
+
+
+def recording_ids(cond):
+    """``sub-XX[_ses-YY]`` of the recordings that have ``cond``, in input order."""
+    return [f"sub-{subject}{ses}" for subject, ses in recordings_with(cond)]

@@ -3,6 +3,7 @@
 
 rule sources_table:
     input:
+        unpack(common_space_inputs),
         lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
         rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
         fwd=recording_file("_fwd.fif"),
@@ -12,6 +13,7 @@ rule sources_table:
         recording_file("_desc-{cond}_sources.tsv"),
     params:
         trial_type=lambda wildcards: LABELS[wildcards.cond],
+        common_space=common_space_param,
     log:
         f"{LOGS}/sources_table/{CONDITION_ID}.log",
     benchmark:
@@ -72,6 +74,7 @@ rule study_summary:
         convergence=study_files("_desc-{cond}_convergence.json"),
         reports=[recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
         conditions=[recording_file("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        group_report=[GROUP_REPORT] if GROUP_ENABLED else [],
         code=code_of("study_summary"),
     output:
         tsv=f"{DERIV}/study_summary.tsv",
