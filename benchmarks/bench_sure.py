@@ -63,7 +63,7 @@ def main():
     parser.add_argument("--wsize", type=int, default=16)
     parser.add_argument("--tstep", type=int, default=4)
     parser.add_argument("--work-dir", default="/tmp/tfmxne_sure_bench")
-    parser.add_argument("--noise", choices=["ar1", "white"], default="ar1",
+    parser.add_argument("--noise", choices=["baseline", "white"], default="baseline",
                         help="temporal noise model of SURE (tf_mixed_norm's sure_noise)")
     args = parser.parse_args()
     if not SAMPLE.is_dir():
@@ -79,7 +79,9 @@ def main():
     logging.getLogger("tfmxne").setLevel(logging.INFO)
 
     M, baseline, taper, G, n_orient, sigma = whitened_problem(args.work_dir)
-    rho = lag1_correlation(baseline) if args.noise == "ar1" else None
+    rho = lag1_correlation(baseline) if args.noise == "baseline" else None
+    if rho is not None:
+        sigma = float(np.sqrt(np.mean(baseline**2)))
     print(f"problem: {M.shape[0]} channels x {M.shape[1]} samples, "
           f"{G.shape[1] // n_orient} positions x {n_orient} orientations, "
           f"sigma {sigma:.3g}, noise {args.noise}"

@@ -343,7 +343,7 @@ def _rerun_with(reference, tmp_path, shim, **changes):
 
 
 def test_solver_stopped_by_maxit_is_written_and_marked_not_converged(reference, tmp_path, shim):
-    workdir = _rerun_with(reference, tmp_path, shim, tfmxne={"maxit": 1, "tol": 1e-12})
+    workdir = _rerun_with(reference, tmp_path, shim, tfmxne={"maxit": 1, "tol": 1e-12, "alpha": 40.0})
     for cond, trial_type in CONDITIONS.items():
         record = json.loads((workdir / f"{PREFIX}_desc-{cond}_convergence.json").read_text())
         assert record["converged"] is False

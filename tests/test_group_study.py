@@ -19,8 +19,7 @@ def study(tmp_path_factory):
     bids_root = workdir / "bids"
     make_demo_dataset(bids_root, n_subjects=N_SUBJECTS, seed=1, n_trials=30, specs=GROUP_SPECS)
     configfile = workdir / "config.yaml"
-    # alpha 30 (default 40): each subject's weaker source is kept more often
-    configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\ntfmxne:\n  alpha: 30.0\n")
+    configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\n")  # the defaults
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     truth = pd.concat([pd.read_csv(f, sep="\t").assign(subject=f.parent.name)
                        for f in sorted((bids_root / "derivatives" / "simulation").glob("sub-*/*_sources.tsv"))])

@@ -172,7 +172,7 @@ def test_schema_fills_every_default():
 
     config = {}
     validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
-    assert config["tfmxne"]["alpha"] == 40.0 and config["preprocessing"]["h_freq"] is None
+    assert config["tfmxne"]["alpha"] == "sure" and config["preprocessing"]["h_freq"] is None
     assert config["crop"] == {"tmin": -0.05, "tmax": 0.3}
 
 

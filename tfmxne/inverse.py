@@ -39,15 +39,35 @@ def _edge_taper(n_times, sfreq, size):
                  np.hanning(2 * rsize)[rsize:]]
 
 
-def _sure_time_cov(M_untapered, times, taper, sure_noise):
-    """Temporal noise covariance for SURE: AR(1) fitted on the baseline (``times < 0``)
-    of the whitened data, tapered; None and rho None for ``sure_noise='white'``."""
-    if sure_noise == "white":
-        return None, None
-    rho = lag1_correlation(M_untapered[:, times < 0])
-    logger.info("SURE noise model: AR(1), lag-1 correlation %.3f from %d baseline "
-                "samples", rho, int(np.sum(times < 0)))
-    return ar1_time_cov(rho, len(times), taper), rho
+def _sure_noise_model(M_untapered, times, taper, nave, sure_noise):
+    """Noise level and temporal covariance of the whitened data for SURE.
+
+    ``'white'``: ``sigma = 1 / sqrt(nave)``, white in time. ``'baseline'``: from the
+    whitened, untapered samples before 0 s, ``sigma = max(their RMS, 1 / sqrt(nave))``
+    (a shrunk covariance from few samples under-whitens, and ``1 / sqrt(nave)`` would
+    take the excess for signal; the RMS alone is biased low when the covariance was
+    estimated on these same samples, hence the floor) and an AR(1) temporal covariance
+    with their lag-1 correlation, tapered as the data are; ``'white'`` when fewer than 4
+    such samples.
+
+    Returns
+    -------
+    sigma : float
+    time_cov : array, shape (n_times, n_times) | None
+    rho : float | None
+        Lag-1 correlation used (None for white).
+    """
+    base = M_untapered[:, times < 0]
+    if sure_noise == "white" or base.shape[1] < 4:
+        if sure_noise != "white":
+            logger.info("SURE noise model: fewer than 4 baseline samples, white noise "
+                        "with sigma 1/sqrt(nave)")
+        return 1.0 / np.sqrt(nave), None, None
+    sigma = max(float(np.sqrt(np.mean(base**2))), 1.0 / np.sqrt(nave))
+    rho = lag1_correlation(base)
+    logger.info("SURE noise model from %d baseline samples: sigma %.3g (1/sqrt(nave) = "
+                "%.3g), lag-1 correlation %.3f", base.shape[1], sigma, 1 / np.sqrt(nave), rho)
+    return sigma, ar1_time_cov(rho, len(times), taper), rho
 
 
 def _compute_residual(prepared, evoked, X, active_set):
@@ -152,7 +172,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
                   sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
-                  sure_noise="ar1", verbose=None):
+                  sure_noise="baseline", verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
     Same parameters, defaults and return types as
@@ -222,11 +242,12 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Smallest alpha (percent of alpha_max) of the ``alpha='sure'`` grid.
     random_state : None | int | numpy.random.Generator
         Seed of the SURE perturbation (``alpha='sure'`` only).
-    sure_noise : 'ar1' | 'white'
-        Temporal noise model of ``alpha='sure'``: ``'ar1'`` fits the lag-1
-        correlation of the whitened pre-stimulus samples (``times < 0``; white if
-        fewer than 4) and accounts for the edge taper; ``'white'`` assumes white
-        noise (see :mod:`tfmxne.sure`).
+    sure_noise : 'baseline' | 'white'
+        Noise model of ``alpha='sure'``: ``'baseline'`` takes the noise level and
+        an AR(1) lag-1 correlation from the whitened pre-stimulus samples
+        (``times < 0``; as ``'white'`` if fewer than 4) and accounts for the edge
+        taper; ``'white'`` assumes white noise of level ``1 / sqrt(nave)`` (see
+        :mod:`tfmxne.sure`).
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -270,7 +291,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         raise ValueError('pick_ori="vector" cannot be combined with a fixed '
                          "orientation forward solution.")
 
-    _check_option("sure_noise", sure_noise, ["ar1", "white"])
+    _check_option("sure_noise", sure_noise, ["baseline", "white"])
     taper = _edge_taper(len(evoked.times), float(info["sfreq"]), window)
     sel = [all_ch_names.index(name) for name in prepared.info["ch_names"]]
     M_untapered = prepared.whitener @ evoked.data[sel]
@@ -290,12 +311,14 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if use_sure:
         # the noise covariance is the one of single trials (MNE's convention):
         # the whitened noise of an average of nave trials has std 1 / sqrt(nave)
-        time_cov, rho = _sure_time_cov(M_untapered, evoked.times, taper, sure_noise)
+        sigma, time_cov, rho = _sure_noise_model(M_untapered, evoked.times, taper,
+                                                 evoked.nave, sure_noise)
         path = sure_path(M, gain, l1_ratio, wsize=wsize, tstep=tstep,
-                         n_orient=n_orient, sigma=1.0 / np.sqrt(evoked.nave),
+                         n_orient=n_orient, sigma=sigma,
                          n_alphas=sure_n_alphas,
                          alpha_min=sure_alpha_min, maxit=maxit, dgap_freq=dgap_freq,
                          debias=debias, random_state=random_state, time_cov=time_cov)
+        path.noise_sigma = sigma
         path.noise_rho = rho
         res, alpha, tol_abs = path.result, path.alpha, path.tol
     alpha_space, alpha_time = alpha * (1.0 - l1_ratio), alpha * l1_ratio

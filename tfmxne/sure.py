@@ -98,6 +98,8 @@ class SurePath:
     noise_rho : float | None
         Lag-1 correlation of the AR(1) noise model, None for white noise (set by
         :func:`tfmxne.tf_mixed_norm`).
+    noise_sigma : float | None
+        Noise level used (set by :func:`tfmxne.tf_mixed_norm`).
     n_solves : int
         Number of solver calls.
     solutions : list of SolverResult
@@ -117,6 +119,7 @@ class SurePath:
     n_solves: int
     solutions: list = field(default_factory=list)
     noise_rho: float = None
+    noise_sigma: float = None
 
     @property
     def alpha(self):
@@ -129,7 +132,8 @@ class SurePath:
                     dof=self.dof.tolist(), n_active=self.n_active.tolist(),
                     alpha=self.alpha, l1_ratio=self.l1_ratio,
                     alpha_max=self.alpha_max, epsilon=self.epsilon, tol=self.tol,
-                    n_solves=self.n_solves, noise_rho=self.noise_rho)
+                    n_solves=self.n_solves, noise_rho=self.noise_rho,
+                    noise_sigma=self.noise_sigma)
 
 
 def alpha_grid(n_alphas=15, alpha_min=10.0):

@@ -180,7 +180,8 @@ def cluster_tf_maps(timecourses, clusters, sfreq, tmin, wsize, tstep, title):
     w, s = int(np.atleast_1d(wsize)[0]), int(np.atleast_1d(tstep)[0])
     freqs = stftfreq(w, sfreq)
     rows, cols = _grid(len(clusters))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 1, 2.9 * rows), squeeze=False,
+    # whole inches: an odd pixel width comes out sheared in the report's WebP
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols + 1, 3 * rows), squeeze=False,
                              layout="constrained", sharex=True, sharey=True)
     maps = [np.abs(stft(tc * 1e9, w, s, verbose="error")).mean(axis=0) for tc in timecourses]
     vmax = max(m.max() for m in maps)
