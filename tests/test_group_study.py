@@ -17,7 +17,7 @@ def study(tmp_path_factory):
 
     workdir = tmp_path_factory.mktemp("group_study")
     bids_root = workdir / "bids"
-    make_demo_dataset(bids_root, n_subjects=N_SUBJECTS, seed=1, n_trials=30, specs=GROUP_SPECS)
+    make_demo_dataset(bids_root, n_subjects=N_SUBJECTS, seed=1, n_trials=24, specs=GROUP_SPECS)
     configfile = workdir / "config.yaml"
     configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\n")  # the defaults
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
