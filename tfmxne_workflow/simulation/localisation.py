@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -55,15 +56,21 @@ class Head:
     pool_gain: np.ndarray  # (n_channels, n_pool) fixed-orientation gains, info order
     noise_cov: np.ndarray  # (n_channels, n_channels) single-trial noise covariance
 
-    @property
+    @cached_property
     def noise_factor(self):
-        """``F`` with ``F @ F.T`` the noise covariance (cached): a square root of the
-        correlation matrix (eigenvalues clipped at 0), as channel units differ by 1e7."""
-        if not hasattr(self, "_factor"):
-            scale = np.sqrt(np.diag(self.noise_cov))
-            s, u = np.linalg.eigh(self.noise_cov / np.outer(scale, scale))
-            self._factor = scale[:, None] * u * np.sqrt(np.clip(s, 0, None))
-        return self._factor
+        """``F`` with ``F @ F.T`` the noise covariance: a square root of the correlation
+        matrix (eigenvalues clipped at 0), as channel units differ by 1e7."""
+        scale = np.sqrt(np.diag(self.noise_cov))
+        s, u = np.linalg.eigh(self.noise_cov / np.outer(scale, scale))
+        return scale[:, None] * u * np.sqrt(np.clip(s, 0, None))
+
+    @cached_property
+    def whitener(self):
+        """Whitener of the true noise covariance (projectors applied)."""
+        import mne
+
+        cov = mne.Covariance(self.noise_cov, self.info["ch_names"], [], self.info["projs"], 1000)
+        return mne.cov.compute_whitener(cov, self.info, verbose=False)[0]
 
 
 @dataclass
@@ -266,13 +273,8 @@ def simulate_recording(head: Head, seed: int) -> Recording:
 def _add_snr(truth, head: Head, nave: int) -> None:
     """Peak SNR of each true source in the average: ``amp * ||W g|| * sqrt(nave)`` with
     ``W`` the whitener of the true noise covariance (projectors applied)."""
-    import mne
-
-    if not hasattr(head, "_whitener"):
-        cov = mne.Covariance(head.noise_cov, head.info["ch_names"], [], head.info["projs"], 1000)
-        head._whitener = mne.cov.compute_whitener(cov, head.info, verbose=False)[0]
     for src in truth:
-        g = head._whitener @ head.pool_gain[:, src["pool_index"]]
+        g = head.whitener @ head.pool_gain[:, src["pool_index"]]
         src["snr"] = float(src["amplitude_nAm"] * 1e-9 * np.linalg.norm(g) * np.sqrt(nave))
 
 
