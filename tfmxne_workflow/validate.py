@@ -250,9 +250,9 @@ def cross_key_errors(config) -> list:
     problems = []
     prep, tf, crop, cov, fwd = (config[k] for k in ("preprocessing", "tfmxne", "crop", "noise_cov", "forward"))
 
-    if tf["alpha"] == "sure" and tf["n_tfmxne_iter"] != 1:
+    if tf["alpha"] in ("sure", "auto") and tf["n_tfmxne_iter"] != 1:
         problems.append(
-            f"tfmxne.alpha: sure needs tfmxne.n_tfmxne_iter: 1 (it is {tf['n_tfmxne_iter']}); "
+            f"tfmxne.alpha: {tf['alpha']} needs tfmxne.n_tfmxne_iter: 1 (it is {tf['n_tfmxne_iter']}); "
             "set n_tfmxne_iter to 1 or give alpha a number"
         )
     problems += _stft_errors(tf["wsize"], tf["tstep"])

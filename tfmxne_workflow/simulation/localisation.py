@@ -296,14 +296,16 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
     Returns the cropped estimate, its convergence record and the wall time (s) of prior
     plus solve. ``prior_cache`` (dict) reuses a dSPM computed for the same recording.
     """
+    from ..stages import auto_settings
     from ..stages import prior as prior_stage
     from ..stages import solve as solve_stage
 
     p, t, c = config["prior"], config["tfmxne"], config["crop"]
     start = time.perf_counter()
     evoked = prior_stage.crop_for_solve(recording.evoked, t["tmin"], t["tmax"])
+    use_weights, alpha, _ = auto_settings.resolve(p["weights"], t["alpha"], evoked.info)
     weights = None
-    if p["weights"]:
+    if use_weights:
         loose = t["loose"] if p["loose"] is None else p["loose"]
         depth = t["depth"] if p["depth"] is None else p["depth"]
         key = (recording.seed, loose, depth, p["snr"])
@@ -316,7 +318,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
             if prior_cache is not None:
                 prior_cache[key] = weights, time.perf_counter() - start
     weights_min, _ = prior_stage.effective_weights_min(weights, p["weights_min"], p["weights_min_fallback"])
-    params = {k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}
+    params = {**{k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}, "alpha": alpha}
     stc, _, record = solve_stage.solve_tfmxne(evoked, head.forward, recording.noise_cov,
                                               weights=weights, weights_min=weights_min, **params)
     elapsed = time.perf_counter() - start

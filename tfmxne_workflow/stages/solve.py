@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 SOLVER_PARAMS = (
     "alpha", "l1_ratio", "loose", "depth", "wsize", "tstep", "window", "maxit", "tol",
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
-    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise",
+    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin",
 )
 
 
@@ -45,7 +45,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
-        ``n_active`` per alpha and the selected ``alpha``) and ``tf_peaks`` (per active
+        ``n_active`` per alpha and the selected ``alpha``), ``noise_alpha`` (None, or for
+        ``alpha='noise'`` each noise draw's alpha_max in percent of the data's) and ``tf_peaks`` (per active
         source ``hemi``, ``vertex`` and ``peak_frequency_hz``: the frequency of its
         largest TF coefficient in the solver's own solution).
     """
@@ -71,6 +72,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         "n_active": int(sum(len(v) for v in stc.vertices)),
         "alpha": float(info["alpha"]),
         "sure": info["sure"],
+        "noise_alpha": None if info["noise_alpha"] is None else [float(a) for a in info["noise_alpha"]],
         "tf_peaks": [
             {"hemi": hemi, "vertex": int(v), "peak_frequency_hz": float(f)}
             for hemi, v, f in zip(

@@ -243,7 +243,7 @@ def solve_inputs(wildcards):
         "cov": fill(recording_file("_cov.fif"), wildcards),
         "code": code_of("solve"),
     }
-    if config["prior"]["weights"]:
+    if config["prior"]["weights"] in (True, "auto"):  # auto decides in the solve, from the channels
         inputs["prior"] = fill(recording_file("_desc-{cond}_dspm-lh.stc"), wildcards)
     return inputs
 
