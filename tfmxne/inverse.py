@@ -15,12 +15,11 @@ and ``tol`` is relative to ``||M||_F^2``.
 from numbers import Real
 
 import numpy as np
-from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
-from mne.minimum_norm.inverse import _check_reference, combine_xyz
-from mne.source_estimate import _make_stc
-from mne.utils import _check_option, verbose
+from mne.minimum_norm.inverse import combine_xyz
+from mne.utils import verbose
 
+from ._mne_private import _check_option, _check_reference, _make_stc, deactivate_proj, unlocked
 from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
 from .solver import logger, solve
@@ -78,7 +77,7 @@ def _compute_residual(prepared, evoked, X, active_set):
     active = [p for p in evoked.info["projs"] if p["active"]]
     inactive = [p for p in evoked.info["projs"] if not p["active"]]
     if active:
-        with pred.info._unlock():
+        with unlocked(pred.info):
             pred.info["projs"] = deactivate_proj(active, copy=True, verbose=False)
         pred.apply_proj(verbose=False)
         pred.add_proj(inactive, remove_existing=False, verbose=False)

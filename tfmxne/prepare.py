@@ -29,19 +29,26 @@ above ``weights_min`` are whitened (2 % of them in MNE's dSPM-weighted example),
 from dataclasses import dataclass
 
 import numpy as np
-from mne._fiff.pick import _picks_by_type, pick_info
-from mne._fiff.proj import make_projector
-from mne.cov import _get_ch_whitener
-from mne.defaults import _handle_default
+from mne import pick_info
 from mne.forward import is_fixed_orient
-from mne.forward.forward import _restrict_gain_matrix
-from mne.minimum_norm.inverse import _triage_loose
-from mne.rank import _info_rank, estimate_rank
-from mne.source_estimate import _BaseSourceEstimate
-from mne.source_space._source_space import _get_src_nn, _src_kind_dict
-from mne.surface import _normal_orth
-from mne.utils import _check_compensation_grade, _check_depth, _check_rank
+from mne.rank import estimate_rank
 
+from ._mne_private import (
+    _BaseSourceEstimate,
+    _check_compensation_grade,
+    _check_depth,
+    _check_rank,
+    _get_ch_whitener,
+    _get_src_nn,
+    _handle_default,
+    _info_rank,
+    _normal_orth,
+    _picks_by_type,
+    _restrict_gain_matrix,
+    _src_kind_dict,
+    _triage_loose,
+    make_projector,
+)
 from .solver import logger
 
 

@@ -125,6 +125,8 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     from ..headmodels.template import single_threaded_blas
     from . import demo, sample_head as sh
     from . import simulate as sim
@@ -134,7 +136,7 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
     cov = mne.read_cov(paths["cov"], verbose=False)
     info = sh.read_sample_info(sample_dir, drop_projs=False)
     info = mne.pick_info(info, mne.pick_types(info, meg=True, eeg=True, exclude=[]))
-    with info._unlock():
+    with unlocked(info):
         info["sfreq"] = SFREQ
         info["lowpass"] = SFREQ / 3.0
     fwd = sh.sample_head_forward(sample_dir, work_dir, spacing=spacing)
@@ -162,6 +164,8 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     from ..headmodels import template
     from ..stages import forward as fwd_stage
     from . import demo, sensors
@@ -172,7 +176,7 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
     info.set_montage(sensors.eeg_montage(), verbose=False)
     proj = mne.io.RawArray(np.zeros((60, 2)), info, verbose=False).set_eeg_reference(
         "average", projection=True, verbose=False).info["projs"]
-    with info._unlock():
+    with unlocked(info):
         info["projs"] = proj
     fname = work_dir / f"template-eeg-{spacing}-ico{bem_ico}-fwd.fif"
     trans = template.template_trans()
