@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 #: Where the meaning of every key is written down (said in config error messages).
-KEYS_DOC = "workflow/schemas/config.schema.yaml (README: 'Configuration keys')"
+KEYS_DOC = "workflow/schemas/config.schema.yaml (table: docs/configuration.md)"
 
 #: BIDS channels.tsv types -> MNE channel types the inverse problem uses. MNE reads
 #: CTF/4D axial gradiometers as 'mag'; 'MEGGRAD' (seen in the wild) may be either.
