@@ -141,11 +141,6 @@ def test_changing_l_freq_reruns_downstream_of_ingestion_but_not_the_forward(demo
     assert not FORWARD_RULES & set(jobs), jobs
 
 
-def test_lint_is_clean(demo_run):
-    proc = run_snakemake("--lint", "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])
-    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
-
-
 def test_snakemake_report(demo_run):
     out = demo_run["workdir"] / "snakemake_report.zip"
     run_snakemake("--report", str(out), "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"])

@@ -28,8 +28,10 @@ from .sure import ar1_time_cov, lag1_correlation, sure_path
 
 
 def _edge_taper(n_times, sfreq, size):
-    """Per-sample factors of Hann tapers of ``size`` s (float or (left, right)) on both
-    edges (ones for None)."""
+    """Per-sample factors of Hann tapers of ``size`` s on both edges.
+
+    ``size``: a float, (left, right), or None for no taper (ones).
+    """
     if size is None:
         return np.ones(n_times)
     lsize, rsize = (size, size) if np.isscalar(size) else size
@@ -100,8 +102,10 @@ def _vertices(src, pos):
 
 
 def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
-    """Per active position, the frequency (Hz) of its largest TF coefficient
-    (power summed over orientations): where the solver put its energy."""
+    """Per active position, the frequency (Hz) of its largest TF coefficient.
+
+    Power summed over orientations: where the solver put its energy.
+    """
     if not len(Z):
         return np.zeros(0)
     power = (np.abs(Z) ** 2).reshape(-1, n_orient, Z.shape[1]).sum(axis=1)

@@ -329,8 +329,10 @@ def _whiten(whitener, gain, info):
 
 
 def _depth_prior(norms, grams, n_orient, patch_areas, depth):
-    """MNE's ``compute_depth_prior`` from the squared column norms of the gain
-    it uses (or, for ``combine_xyz='spectral'``, the per-source Grams)."""
+    """MNE's ``compute_depth_prior`` from the squared column norms of the gain it uses.
+
+    For ``combine_xyz='spectral'``, from the per-source Grams instead.
+    """
     exp, limit, combine_xyz = depth["exp"], depth["limit"], depth["combine_xyz"]
     per_column = n_orient == 1 or combine_xyz is False
     if per_column:
@@ -387,19 +389,24 @@ class Prepared:
 
     @property
     def n_orient(self):
+        """Orientations per source position (1 or 3)."""
         return self.orientation.n_orient
 
     @property
     def source_nn(self):
+        """Unit orientation of each column, as the forward's ``source_nn``."""
         return self.orientation.source_nn
 
     @property
     def surf_ori(self):
+        """Whether the columns are in surface (tangent, tangent, normal) frames."""
         return self.orientation.surf_ori
 
     def sensor_gain(self, columns=None):
-        """Unwhitened oriented gain (channels of ``info``), of ``columns``
-        (boolean, over all columns; all when None)."""
+        """Unwhitened oriented gain (channels of ``info``) of ``columns``.
+
+        ``columns``: boolean over all columns; all when None.
+        """
         o = self.orientation
         sources = None if columns is None else np.flatnonzero(columns[::o.n_orient])
         return o.columns(o.base, sources)[self.rows]
