@@ -79,7 +79,8 @@ def test_score_counts_recall_and_spurious(head, recordings):
 
 def test_default_configuration_recovers_sources(head, recordings):
     """The schema defaults on a few benchmark recordings: thresholds from the full run
-    (docs/localisation.md)."""
+    (docs/localisation.md).
+    """
     config = bench.configuration("schema-defaults")
     scores = [loc.score(loc.run_configuration(rec, head, config)[0], head, rec.truth)
               for rec in recordings]

@@ -60,7 +60,8 @@ def test_outputs_are_bids_derivatives(demo_run):
 
 def test_the_defaults_find_every_simulated_source(demo_run):
     """With the schema defaults (the localisation benchmark's winner), every simulated
-    source of both demo subjects has an estimate within 10 mm."""
+    source of both demo subjects has an estimate within 10 mm.
+    """
     import numpy as np
 
     from tfmxne_workflow.simulation.demo import read_truth
