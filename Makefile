@@ -42,6 +42,8 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
 lint: demo-data
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint --configfile config.yaml
 
 bench: install

@@ -77,7 +77,8 @@ _HEADS: dict = {}
 
 def configuration(name: str) -> dict:
     """Full prior/tfmxne/crop settings of one entry of :data:`CONFIGURATIONS`
-    (``'schema-defaults'``: the workflow's defaults as they stand)."""
+    (``'schema-defaults'``: the workflow's defaults as they stand).
+    """
     config = loc.workflow_defaults()
     if name == DEFAULTS:
         return config
@@ -133,7 +134,8 @@ def _pooled(series) -> np.ndarray:
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per head and configuration: F1, recall and spurious (95 % CIs over
-    recordings), errors, time."""
+    recordings), errors, time.
+    """
     rng = np.random.default_rng(0)
     out = []
     for (head, name), g in rows.groupby(["head", "config"], sort=False, observed=True):
@@ -239,7 +241,8 @@ def main(argv=None) -> int:
 
 def with_snr_bins(table: pd.DataFrame) -> pd.DataFrame:
     """Column ``snr``: the recording's stratum (:data:`SNR_BINS`) by its weakest source's
-    SNR, with tertile edges per head from the selection half."""
+    SNR, with tertile edges per head from the selection half.
+    """
     out = []
     for _, g in table.groupby("head"):
         edges = g.loc[g.seed % 2 == 0, "min_snr"].quantile([1 / 3, 2 / 3]).to_numpy()

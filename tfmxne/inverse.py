@@ -15,12 +15,11 @@ and ``tol`` is relative to ``||M||_F^2``.
 from numbers import Real
 
 import numpy as np
-from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
-from mne.minimum_norm.inverse import _check_reference, combine_xyz
-from mne.source_estimate import _make_stc
-from mne.utils import _check_option, verbose
+from mne.minimum_norm.inverse import combine_xyz
+from mne.utils import verbose
 
+from ._mne_private import _check_option, _check_reference, _make_stc, deactivate_proj, unlocked
 from .noise_alpha import noise_alpha
 from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
@@ -30,8 +29,10 @@ from .sure import ar1_time_cov, lag1_correlation, sure_path
 
 
 def _edge_taper(n_times, sfreq, size):
-    """Per-sample factors of Hann tapers of ``size`` s (float or (left, right)) on both
-    edges (ones for None)."""
+    """Per-sample factors of Hann tapers of ``size`` s on both edges.
+
+    ``size``: a float, (left, right), or None for no taper (ones).
+    """
     if size is None:
         return np.ones(n_times)
     lsize, rsize = (size, size) if np.isscalar(size) else size
@@ -79,7 +80,7 @@ def _compute_residual(prepared, evoked, X, active_set):
     active = [p for p in evoked.info["projs"] if p["active"]]
     inactive = [p for p in evoked.info["projs"] if not p["active"]]
     if active:
-        with pred.info._unlock():
+        with unlocked(pred.info):
             pred.info["projs"] = deactivate_proj(active, copy=True, verbose=False)
         pred.apply_proj(verbose=False)
         pred.add_proj(inactive, remove_existing=False, verbose=False)
@@ -102,8 +103,10 @@ def _vertices(src, pos):
 
 
 def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
-    """Per active position, the frequency (Hz) of its largest TF coefficient
-    (power summed over orientations): where the solver put its energy."""
+    """Per active position, the frequency (Hz) of its largest TF coefficient.
+
+    Power summed over orientations: where the solver put its energy.
+    """
     if not len(Z):
         return np.zeros(0)
     power = (np.abs(Z) ** 2).reshape(-1, n_orient, Z.shape[1]).sum(axis=1)

@@ -92,18 +92,23 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
 def convergence_text(record, maxit=None) -> str:
     """One line on how the solver ended, as the solve log and the report show it.
 
-    ``"converged: final duality gap 1.2e-05 < tol 7.4e-04 after 244 iterations"`` or
-    ``"not converged: final duality gap 1.2e-07 >= tol 7.4e-10 after 1932 iterations
-    (maxit 1); ..."``.
+    The solver stops when the full problem's duality gap is below ``tol``, or at its
+    cap of outer iterations (each a full-gap check, then at most ``maxit``
+    coordinate-descent passes over the working set): ``"converged: final duality gap
+    1.2e-05 < tol 7.4e-04 after 244 passes"`` or ``"not converged: final duality gap
+    1.2e-07 >= tol 7.4e-10 after 101 outer iterations, the solver's cap (maxit 1 passes
+    each, 100 passes in all); ..."``.
     """
     gap, tol = record.get("final_gap"), record["tol"]
     gap_txt = "n/a (never evaluated)" if gap is None else f"{gap:.3g}"
-    its = f"after {record['n_iter']} iterations"
+    passes = f"{record['n_iter']} passes"
     if record["converged"]:
-        return f"converged: final duality gap {gap_txt} < tol {tol:.3g} {its}"
-    limit = f" (maxit {maxit})" if maxit is not None else ""
-    return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} {its}{limit}; "
-            "the estimate is written but may be inaccurate (raise tfmxne.maxit or tfmxne.tol)")
+        return f"converged: final duality gap {gap_txt} < tol {tol:.3g} after {passes}"
+    n_outer = sum(bool(check.get("full")) for check in record.get("checks", []))
+    each = f"maxit {maxit} passes each, " if maxit is not None else ""
+    return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} after {n_outer} outer "
+            f"iterations, the solver's cap ({each}{passes} in all); the estimate is written but "
+            "may be inaccurate (raise tfmxne.maxit, the passes per outer iteration, or tfmxne.tol)")
 
 
 def no_source_text(alpha) -> str:

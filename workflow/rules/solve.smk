@@ -1,5 +1,6 @@
 # TF-MxNE on the solve window, then crop to the window of interest.
 
+
 rule solve:
     input:
         unpack(solve_inputs),
