@@ -166,7 +166,8 @@ def choose(summary: pd.DataFrame) -> dict:
 
 def auto_matches(winners: dict) -> str:
     """Whether ``auto`` (:data:`~tfmxne_workflow.stages.auto_settings.AUTO_SETTINGS`)
-    takes each head's winner: one line per head."""
+    takes each head's winner: one line per head.
+    """
     from tfmxne_workflow.stages.auto_settings import AUTO_SETTINGS
 
     lines = []

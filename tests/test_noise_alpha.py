@@ -17,7 +17,8 @@ N_SENSORS, N_TIMES = 16, 64
 def test_orthogonal_design_closed_form():
     """MxNE (l1_ratio 0) with an orthogonal gain and white noise: the STFT is a tight
     frame, so ``alpha_max(E) = max_j ||(Q^T E)_j||``, the largest of ``N_SENSORS``
-    independent ``sigma chi(N_TIMES)`` variables, whose quantile is known exactly."""
+    independent ``sigma chi(N_TIMES)`` variables, whose quantile is known exactly.
+    """
     rng = np.random.default_rng(0)
     Q = np.linalg.qr(rng.standard_normal((N_SENSORS, N_SENSORS)))[0]
     tf = TFDictionary(np.array([16]), np.array([4]), N_TIMES)
@@ -31,7 +32,8 @@ def test_orthogonal_design_closed_form():
 
 def test_scales_with_sigma_and_grows_with_correlation():
     """The noise's alpha_max is proportional to sigma (same draws), and larger for
-    correlated noise of the same variance (its energy concentrates on fewer TF atoms)."""
+    correlated noise of the same variance (its energy concentrates on fewer TF atoms).
+    """
     rng = np.random.default_rng(0)
     G = rng.standard_normal((N_SENSORS, 40))
     tf = TFDictionary(np.array([16]), np.array([4]), N_TIMES)
@@ -46,7 +48,8 @@ def test_scales_with_sigma_and_grows_with_correlation():
 
 def _simulated(evoked, forward, cov, amplitude, seed):
     """One 12 Hz burst at 0.1 s of ``amplitude`` (Am) on source 10, noise from ``cov`` at
-    nave 30."""
+    nave 30.
+    """
     t = evoked.times
     vertices = [s["vertno"] for s in forward["src"]]
     data = np.zeros((sum(len(v) for v in vertices), len(t)))
@@ -60,7 +63,8 @@ def test_noise_alone_gives_no_source_and_a_response_does(sample_data, small_forw
     """Real sample head and covariance (fixed orientation): noise alone drawn from the
     covariance gives no source at ``alpha='noise'`` for every seed tried, where a fixed
     50 percent of alpha_max finds some; a 40 nAm burst gives sources, at the alpha the
-    record explains (margin times the draws' 95th percentile)."""
+    record explains (margin times the draws' 95th percentile).
+    """
     evoked, cov = sample_data
     evoked = evoked.copy().crop(-0.1, 0.25)
     fwd = mne.convert_forward_solution(small_forward, surf_ori=True, force_fixed=True,
