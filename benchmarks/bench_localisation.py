@@ -188,6 +188,26 @@ def markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def wide_markdown(summary: pd.DataFrame) -> str:
+    """One row per configuration, each head's F1, recall, spurious rate, error and time side
+    by side (docs/localisation.md's table), sorted by mean F1 over the heads.
+    """
+    heads = list(dict.fromkeys(summary["head"]))
+    by = summary.set_index(["config", "head"])
+    order = summary.groupby("config")["f1"].mean().sort_values(ascending=False).index
+    cols = ["F1", "recall", "spurious / rec.", "error mm", "time s"]
+    header = ["configuration"] + [f"{h}: {c}" if c == "F1" else c for h in heads for c in cols]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in order:
+        cells = [f"`{name}`"]
+        for h in heads:
+            r = by.loc[(name, h)]
+            cells += [f"{r.f1:.2f}", f"{r.recall:.2f} {r.recall_ci}",
+                      f"{r.spurious:.1f} {r.spurious_ci}", f"{r.error_mm:.1f}", f"{r.time_s:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample-dir", default=str(ROOT.parent / "shared" / "data" / "sample"))
@@ -232,6 +252,7 @@ def main(argv=None) -> int:
     for half, rows in halves.items():
         summary = summarise(rows)
         print(f"\n## {half}: all recordings\n\n" + markdown(summary))
+        print(f"\n## {half}: all recordings, heads side by side\n\n" + wide_markdown(summary))
         print(f"\nWinners:\n{auto_matches(choose(summary))}")
         for snr in SNR_BINS:
             summary = summarise(rows[rows.snr == snr])
