@@ -109,36 +109,41 @@ class STFT:
         idx = start + np.arange(self.wsize)
         self._gather = np.where((idx >= 0) & (idx < self.n_times), idx, self.n_times)
         self._dft = _real_dft(self.wsize) if self.wsize <= _MAX_DFT_WSIZE else None
+        self._dft32 = None if self._dft is None else self._dft[0].astype(np.float32)
 
-    def _frames(self, x):
+    def _frames(self, x, dtype=np.float64):
         """Windowed frames of real signals x (..., n_times) -> (..., n_steps, wsize)."""
-        x = np.asarray(x, dtype=np.float64)
-        padded = np.zeros(x.shape[:-1] + (self.n_times + 1,))
+        padded = np.zeros(x.shape[:-1] + (self.n_times + 1,), dtype=dtype)
         padded[..., :-1] = x
         frames = np.take(padded, self._gather, axis=-1)
-        frames *= self._analysis
+        frames *= self._analysis.astype(dtype, copy=False)
         return frames
 
-    def power(self, x):
+    def power(self, x, dtype=np.float64):
         """``|STFT|^2`` of real signals, frame-major: (..., n_steps * n_freqs).
 
         The order is the transpose of :meth:`forward`'s (see
         :attr:`TFDictionary.power_order`); skipping the complex layout makes this
-        the cheap way to the magnitudes of many signals.
+        the cheap way to the magnitudes of many signals. ``dtype=np.float32``
+        computes in single precision (relative error about ``wsize * 1e-7`` of
+        each frame's norm): several times faster, for screening.
         """
-        frames = self._frames(x)
+        x = np.asarray(x)
+        frames = self._frames(x, dtype)
         if self._dft is None:
             coefs = rfft(frames, axis=-1, overwrite_x=True)
             power = coefs.real**2 + coefs.imag**2
         else:
-            coefs = frames @ self._dft[0]
+            n_out = 2 * self.n_freqs
+            dft = self._dft[0] if dtype == np.float64 else self._dft32
+            coefs = (frames.reshape(-1, self.wsize) @ dft).reshape(frames.shape[:-1] + (n_out,))
             coefs *= coefs
             power = coefs[..., 0::2] + coefs[..., 1::2]
         return power.reshape(power.shape[:-2] + (-1,))
 
     def forward(self, x):
         """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
-        frames = self._frames(x)
+        frames = self._frames(np.asarray(x, dtype=np.float64))
         if self._dft is None:
             coefs = rfft(frames, axis=-1, overwrite_x=True)
         else:
@@ -232,14 +237,15 @@ class TFDictionary:
             out *= self._scale
         return out
 
-    def power(self, x, n_orient=1):
+    def power(self, x, n_orient=1, dtype=np.float64):
         """``|Phi x|^2`` summed over groups of ``n_orient`` rows, frame-major.
 
         (..., n_times) -> (n_rows / n_orient, n_coefs), coefficients in the order
-        :attr:`power_order` (counts :attr:`power_counts`).
+        :attr:`power_order` (counts :attr:`power_counts`), computed in ``dtype``
+        (see :meth:`STFT.power`).
         """
-        x = np.asarray(x, dtype=np.float64).reshape(-1, self.n_times)
-        power = np.concatenate([f.power(x) for f in self.frames], axis=-1)
+        x = np.asarray(x).reshape(-1, self.n_times)
+        power = np.concatenate([f.power(x, dtype) for f in self.frames], axis=-1)
         if self.n_dicts > 1:
             power *= self._scale**2
         if n_orient > 1:
