@@ -31,9 +31,12 @@ running maximum.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .anderson import AndersonExtrapolator
 from .debias import compute_bias
@@ -51,8 +54,28 @@ logger = logging.getLogger("tfmxne")
 
 _WORKING_SET_GROWTH = 32  # fewest positions added to the working set per outer step
 _ANDERSON_MAX_SIZE = 2**22  # largest active problem (coefficients) extrapolated
-_POLISH = 0.1  # a converged solution is refined on its support to this share of tol
+_POLISH = 0.01  # a converged solution is refined on its support to this share of tol
 _SWEEP_CHUNK = 2**18  # entries of G^T R per chunk of a sweep (small: the STFT stays in cache)
+
+
+_BLAS = None  # threadpoolctl's controller, made on first use (it inspects libraries)
+
+
+@contextmanager
+def blas_on_one_thread():
+    """Limit BLAS to one thread; yield the number it was allowed before.
+
+    The solver's BLAS calls are small (block updates) or split into independent
+    chunks that a sweep runs on that many Python threads itself: unlike BLAS
+    threads, which wait for each other at every call, they lose nothing when
+    another process takes a core.
+    """
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController().select(user_api="blas")
+    n_threads = max([lib["num_threads"] for lib in _BLAS.info()] + [1])
+    with _BLAS.limit(limits=1):
+        yield n_threads
 
 
 @dataclass
@@ -99,19 +122,34 @@ class SolverResult:
         return self.p_obj[-1] if self.p_obj else np.nan
 
 
+def block_grams(G, n_orient):
+    """``G_j^T G_j`` of each block of ``n_orient`` columns, (n_pos, n_orient, n_orient).
+
+    One dot product per pair of orientations over all blocks at once (a batched
+    ``einsum`` over the 3 x 3 products is several times slower).
+    """
+    Gb = G.reshape(G.shape[0], -1, n_orient)
+    grams = np.empty((Gb.shape[1], n_orient, n_orient))
+    for i in range(n_orient):
+        for j in range(i, n_orient):
+            grams[:, i, j] = grams[:, j, i] = np.einsum("cp,cp->p", Gb[:, :, i], Gb[:, :, j])
+    return grams
+
+
 def lipschitz_constants(G, n_orient):
     """``L_j = ||G_j^T G_j||_2``, the Lipschitz constant of each block."""
     if n_orient == 1:
         return np.sum(G * G, axis=0)
-    Gb = G.reshape(G.shape[0], -1, n_orient).transpose(1, 0, 2)
-    return np.linalg.eigvalsh(np.einsum("psi,psj->pij", Gb, Gb))[:, -1]
+    return np.linalg.eigvalsh(block_grams(G, n_orient))[:, -1]
 
 
 class _Problem:
     """Data, dictionary, penalties and weights of one (weighted) problem."""
 
-    def __init__(self, M, G, alpha_space, alpha_time, tf, n_orient, L, w_space, w_time):
+    def __init__(self, M, G, alpha_space, alpha_time, tf, n_orient, L, w_space, w_time,
+                 n_threads=1):
         self.M, self.G, self.tf, self.n_orient = M, G, tf, n_orient
+        self.n_threads = n_threads  # workers of a sweep (BLAS runs on one thread)
         self.alpha_space, self.alpha_time = alpha_space, alpha_time
         self.n_pos = G.shape[1] // n_orient
         # blocks: (n_pos, n_sensors, n_orient)
@@ -254,11 +292,20 @@ class _Problem:
         R32 = R.astype(np.float32)
         excess, norms = np.empty(self.n_pos), np.empty(self.n_pos)
         step = max(32, _SWEEP_CHUNK // (n_times * no))
-        for lo in range(0, self.n_pos, step):
+
+        def chunk(lo):
             hi = min(lo + step, self.n_pos)
             GTR = self._G32[:, lo * no : hi * no].T @ R32
             norms[lo:hi] = np.linalg.norm(GTR.reshape(hi - lo, -1), axis=1)
             excess[lo:hi] = self._excess(GTR, np.arange(lo, hi), np.float32)[0]
+
+        starts = range(0, self.n_pos, step)
+        if self.n_threads > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(self.n_threads) as pool:
+                list(pool.map(chunk, starts))
+        else:
+            for lo in starts:
+                chunk(lo)
         gemm_error = (self.G.shape[0] + 2) * 2.0**-24 * self._G_norms * np.linalg.norm(R)
         scale = self.alpha_space * ws
         approx = excess / scale
@@ -579,21 +626,23 @@ def solve(M, G, alpha_space, alpha_time, wsize=64, tstep=4, n_orient=1, maxit=20
                     "fit (not sparse) and the gap only reaches tol slowly.")
     tf = TFDictionary(wsize, tstep, M.shape[1])
     L = lipschitz_constants(G, n_orient)
-    if n_tfmxne_iter == 1:
-        prob = _Problem(M, G, alpha_space, alpha_time, tf, n_orient, L,
-                        w_space, w_time)
-        result = _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer)
-    else:
-        result = _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L,
-                                   n_tfmxne_iter, maxit, tol, dgap_freq, max_outer)
-    if debias and result.active_set.any():
-        result.X = result.X * compute_bias(
-            M, G[:, result.active_set], result.X, n_orient)[:, None]
+    with blas_on_one_thread() as n_threads:
+        if n_tfmxne_iter == 1:
+            prob = _Problem(M, G, alpha_space, alpha_time, tf, n_orient, L,
+                            w_space, w_time, n_threads)
+            result = _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer)
+        else:
+            result = _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L,
+                                       n_tfmxne_iter, maxit, tol, dgap_freq, max_outer,
+                                       n_threads)
+        if debias and result.active_set.any():
+            result.X = result.X * compute_bias(
+                M, G[:, result.active_set], result.X, n_orient)[:, None]
     return result
 
 
 def _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L, n_iter,
-                      maxit, tol, dgap_freq, max_outer):
+                      maxit, tol, dgap_freq, max_outer, n_threads):
     """Iterative reweighting: each problem is restricted to the current support."""
     active = np.ones(G.shape[1], dtype=bool)
     Z = np.zeros((G.shape[1], tf.n_coefs), dtype=np.complex128)
@@ -609,7 +658,7 @@ def _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L, n_iter,
             np.divide(0.5, mag, out=w_time, where=mag > 0)
         pos_mask = active[::n_orient]
         prob = _Problem(M, G[:, active], alpha_space, alpha_time, tf, n_orient,
-                        L[pos_mask], w_space, w_time)
+                        L[pos_mask], w_space, w_time, n_threads)
         res = _solve_active_set(prob, maxit, tol, dgap_freq, Z, max_outer)
         active[active] = res.active_set
         Z = res.Z
