@@ -82,9 +82,9 @@ def prox_l21_l1(Z, tf, mu_space, mu_time, n_orient, w_time_zero=None):
     row = np.sqrt((soft * soft) @ tf.counts)
     if row <= mu_space:
         return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(soft > 0, soft / col, 0.0)
-    Z *= scale * (1.0 - mu_space / row)
+    scale = np.divide(soft, col, out=np.zeros_like(soft), where=soft > 0)
+    scale *= 1.0 - mu_space / row
+    Z *= scale
     return Z
 
 

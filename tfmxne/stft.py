@@ -16,6 +16,7 @@ makes the frame tight: ``istft(stft(x)) == x`` and ``||x||^2 == ||Z||_c^2``, whe
 frequencies are implied by the real input).
 """
 
+from functools import lru_cache
 from math import ceil
 
 import numpy as np
@@ -41,22 +42,33 @@ def _overlap_add(frames, tstep):
 
     One weighted ``bincount`` per batch of signals (the frames of a signal are
     short and their hop small, so a loop over the overlaps would spend its time
-    in per-call overhead); batches bound the index array's memory.
+    in per-call overhead); batches bound the index array's memory, and the index
+    of a batch is cached (block updates call this with the same shapes
+    thousands of times).
     """
     n_steps, wsize = frames.shape[-2:]
     lead = frames.shape[:-2]
     n_out = (n_steps - 1) * tstep + wsize
-    place = (np.arange(n_steps)[:, None] * tstep + np.arange(wsize)).ravel()
     flat = frames.reshape(-1, n_steps * wsize)
     out = np.empty((len(flat), n_out))
-    batch = max(1, _OLA_BATCH // len(place))
+    batch = max(1, _OLA_BATCH // (n_steps * wsize))
     for lo in range(0, len(flat), batch):
         rows = flat[lo : lo + batch]
-        index = (place + n_out * np.arange(len(rows))[:, None]).ravel()
+        index = _ola_index(n_steps, wsize, tstep, len(rows))
         out[lo : lo + batch] = np.bincount(
             index, weights=rows.ravel(), minlength=rows.shape[0] * n_out
         ).reshape(-1, n_out)
     return out.reshape(lead + (n_out,))
+
+
+@lru_cache(maxsize=32)
+def _ola_index(n_steps, wsize, tstep, n_rows):
+    """Output sample of each frame sample of ``n_rows`` signals, raveled."""
+    n_out = (n_steps - 1) * tstep + wsize
+    place = (np.arange(n_steps)[:, None] * tstep + np.arange(wsize)).ravel()
+    index = (place + n_out * np.arange(n_rows)[:, None]).ravel()
+    index.flags.writeable = False  # shared by every call with these shapes
+    return index
 
 
 _OLA_BATCH = 2**20  # frame samples summed per bincount call
