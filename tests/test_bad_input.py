@@ -84,7 +84,8 @@ def test_out_of_range(config, message):
     ({"wsize": [16, 32], "tstep": [4]}, "tfmxne.wsize [16, 32] and tfmxne.tstep [4] must both be numbers or "
                                         "lists of the same length"),
     ({"wsize": [16, 32], "tstep": 4}, "must both be numbers or lists of the same length"),
-    ({"n_tfmxne_iter": 10}, "tfmxne.alpha: sure needs tfmxne.n_tfmxne_iter: 1 (it is 10)"),
+    ({"n_tfmxne_iter": 10}, "tfmxne.alpha: auto needs tfmxne.n_tfmxne_iter: 1 (it is 10)"),
+    ({"n_tfmxne_iter": 10, "alpha": "sure"}, "tfmxne.alpha: sure needs tfmxne.n_tfmxne_iter: 1"),
 ])
 def test_stft_and_alpha_rules(tfmxne, message):
     assert message in config_error({"tfmxne": tfmxne})

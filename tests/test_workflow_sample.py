@@ -58,7 +58,7 @@ def _errors(bids_root):
 
 
 def test_sample_head_sources_found_within_10_mm(sample_run):
-    """The defaults (dSPM weights, alpha: sure) find every true source, with at most 2
+    """The defaults (auto: no dSPM weights, alpha: noise) find every true source, with at most 2
     estimates farther than 10 mm from all of them per condition.
     """
     for name, errors, spurious in _errors(sample_run["bids_root"]):

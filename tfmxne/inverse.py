@@ -176,7 +176,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
                   sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
-                  sure_noise="baseline", noise_margin=1.6, verbose=None):
+                  sure_noise="baseline", noise_margin=1.6, noise_floor=30.0,
+                  verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
     Same parameters, defaults and return types as
@@ -216,7 +217,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         percentile of ``alpha_max`` over 20 draws of the noise alone (level and AR(1)
         correlation as ``sure_noise`` says, seed ``random_state``; see
         :mod:`tfmxne.noise_alpha`), times ``noise_margin``, so that noise alone gives
-        no source; at or above ``alpha_max`` the estimate is empty. ``'sure'`` selects
+        no source, and at least ``noise_floor``; at or above ``alpha_max`` the estimate
+        is empty. ``'sure'`` selects
         it by Stein's unbiased risk estimate over a warm-started path
         (:func:`tfmxne.sure.sure_path`: ``sure_n_alphas`` alphas log-spaced
         from 100 to ``sure_alpha_min``, two solves per alpha, each to the
@@ -263,6 +265,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         ``alpha='noise'`` only: factor (at least 1) on the noise's alpha_max. Above 1
         it leaves room for what the noise model misses: the leakage of true sources
         through forward-model error, and noise that the baseline under-estimates.
+    noise_floor : float
+        ``alpha='noise'`` only: the lowest alpha, in percent of alpha_max. The leakage of
+        true sources through forward-model error grows with the signal, not with the noise,
+        so at high SNR it, not the noise, decides which weak sources are spurious.
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -285,6 +291,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                          f"Got alpha = {alpha!r}")
     if use_noise and not (isinstance(noise_margin, Real) and noise_margin >= 1):
         raise ValueError(f"noise_margin must be a number >= 1. Got {noise_margin!r}")
+    if use_noise and not (isinstance(noise_floor, Real) and 0 <= noise_floor < 100):
+        raise ValueError(f"noise_floor must be in range [0, 100). Got {noise_floor!r}")
     if use_sure and n_tfmxne_iter > 1:
         raise ValueError("alpha='sure' is not available with n_tfmxne_iter > 1.")
     if l1_ratio is None or not 0.0 <= l1_ratio <= 1.0:
@@ -330,10 +338,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
             time_cov = ar1_time_cov(0.0, M.shape[1], taper)
         alpha_noise, noise_draws = noise_alpha(gain, M.shape, tf, l1_ratio, n_orient,
                                                sigma, time_cov, random_state=random_state)
-        alpha = min(noise_margin * alpha_noise / a_max, 100.0)
+        alpha = min(max(noise_margin * alpha_noise / a_max, noise_floor), 100.0)
         logger.info("alpha='noise': %.3g %% of alpha_max (%.3g x the 95th percentile of "
                     "the noise's alpha_max over %d draws, sigma %.3g)", alpha, noise_margin,
-                    len(noise_draws), sigma)
+                    len(noise_draws), sigma, noise_floor)
     gain /= a_max
     source_weighting /= a_max
 

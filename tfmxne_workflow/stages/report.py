@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import mne
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -32,6 +33,12 @@ def _summary_html(cond, ev) -> str:
         sure = record["sure"]
         note += (f"<p>alpha = {alpha:.3g} % of alpha_max selected by SURE (minimal Stein unbiased "
                  f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
+    if record.get("noise_alpha"):
+        draws = np.asarray(record["noise_alpha"])
+        margin = (record.get("params") or {}).get("noise_margin")
+        note += (f"<p>alpha = {alpha:.3g} % of alpha_max set by the noise: noise_margin {margin:g} x "
+                 f"the 95th percentile of alpha_max over {len(draws)} draws of the noise alone "
+                 f"({draws.min():.3g}-{draws.max():.3g} % of the data's).</p>")
     return (
         f"<p>{found}. Solver: {verdict}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"

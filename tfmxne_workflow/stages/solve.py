@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 SOLVER_PARAMS = (
     "alpha", "l1_ratio", "loose", "depth", "wsize", "tstep", "window", "maxit", "tol",
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
-    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin",
+    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin", "noise_floor",
 )
 
 
