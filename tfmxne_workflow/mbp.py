@@ -271,3 +271,18 @@ def provenance(root, config_file, task) -> dict:
         "config_file": str(Path(config_file).resolve()),
         "config": Path(config_file).read_text(encoding="utf-8"),
     }
+
+
+def provenance_html(record: dict) -> str:
+    """The report's "Where the data came from" section for a :func:`provenance` record."""
+    from html import escape
+
+    steps = ", ".join(record["steps"]) or "none logged"
+    return (
+        f"<p>Preprocessed by <b>{escape(record['pipeline'])} {escape(str(record['version']))}</b> "
+        f"in <code>{escape(record['mbp_root'])}</code>: cleaned epochs, evokeds and noise "
+        "covariance (and forward, when it wrote one) are its files.</p>"
+        f"<p>Its steps (from its log): {escape(steps)}</p>"
+        f"<p>Its config file <code>{escape(record['config_file'])}</code>:</p>"
+        f"<pre>{escape(record['config'])}</pre>"
+    )
