@@ -205,12 +205,13 @@ def study_files(root, recordings, task, datatype, config_file) -> dict:
 def restrict_covariance(cov, info, cov_file, epochs_file):
     """The covariance on the epochs' channels, in their order.
 
-    Raises when the covariance lacks good channels of the epochs (MBP files that
+    Raises when the covariance lacks good MEG/EEG channels of the epochs (MBP files that
     disagree: the covariance is from another run of MBP).
     """
     import mne
 
-    lacking = [ch for ch in info["ch_names"] if ch not in info["bads"] and ch not in cov["names"]]
+    data = [info["ch_names"][i] for i in mne.pick_types(info, meg=True, eeg=True, exclude="bads")]
+    lacking = [ch for ch in data if ch not in cov["names"]]
     if lacking:
         shown = ", ".join(lacking[:10]) + (f" and {len(lacking) - 10} more" if len(lacking) > 10 else "")
         raise ValueError(
