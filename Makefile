@@ -48,6 +48,8 @@ test-fast: install $(MBP_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
 lint: demo-data
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint --configfile config.yaml
 
 bench: install

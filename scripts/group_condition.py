@@ -1,5 +1,8 @@
-"""Rule group_condition: one condition's sources of every subject pooled on fsaverage and
-clustered (clusters, pooled sources, subjects' status, group sparse estimate)."""
+"""Rule group_condition: one condition's sources of every subject, pooled and clustered.
+
+Writes the clusters, the pooled sources, the subjects' status and the group sparse
+estimate on fsaverage.
+"""
 import json
 
 import mne

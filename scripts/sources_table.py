@@ -1,5 +1,7 @@
-"""Rule sources_table: one row per active source (where, when, how strong, in which
-fsaverage vertex / MNI305 position, at which frequency)."""
+"""Rule sources_table: one row per active source.
+
+Where, when, how strong, in which fsaverage vertex / MNI305 position, at which frequency.
+"""
 import json
 
 import mne

@@ -1,5 +1,6 @@
 """Sources in fsaverage / MNI305: the template is the identity; FreeSurfer-style subjects map
-through their registered spheres as mne.compute_source_morph(sparse=True) does."""
+through their registered spheres as mne.compute_source_morph(sparse=True) does.
+"""
 import mne
 import numpy as np
 import pandas as pd
@@ -33,7 +34,8 @@ def _rotation_z(deg):
 def fs_subjects(tmp_path_factory):
     """The sample-head cortex subject (fsaverage5 fitted into the sample skull) with a
     sphere.reg rotated by 4 degrees (a registration that is not the identity), and an
-    fsaverage made of the packaged fsaverage5."""
+    fsaverage made of the packaged fsaverage5.
+    """
     if not SAMPLE_DIR.is_dir():
         pytest.skip(f"MNE sample reference files not found at {SAMPLE_DIR}")
     from tfmxne_workflow.simulation import sample_head

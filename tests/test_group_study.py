@@ -1,5 +1,6 @@
 """A simulated 6-subject study end to end: the same two regions in every subject (position
-and latency jitter), the left one 30 ms later in condition B (visual) than in A (auditory)."""
+and latency jitter), the left one 30 ms later in condition B (visual) than in A (auditory).
+"""
 import mne
 import numpy as np
 import pandas as pd

@@ -16,7 +16,7 @@ import bench_localisation as bench  # noqa: E402
 SEEDS = (1, 3, 5, 7)
 #: Thresholds for the default configuration (dSPM weights, alpha: sure) on these seeds:
 #: the full benchmark gave mean recall 0.33 and 27.8 spurious sources per recording on them
-#: (reported half, 50 recordings: recall 0.37, 23.9 spurious; README, localisation benchmark).
+#: (reported half, 50 recordings: recall 0.37, 23.9 spurious; docs/localisation.md).
 RECALL_MIN = 0.25
 SPURIOUS_MAX = 35.0
 
@@ -79,7 +79,8 @@ def test_score_counts_recall_and_spurious(head, recordings):
 
 def test_default_configuration_recovers_sources(head, recordings):
     """The schema defaults on a few benchmark recordings: thresholds from the full run
-    (README, 'Localisation benchmark')."""
+    (docs/localisation.md).
+    """
     config = bench.configuration("schema-defaults")
     scores = [loc.score(loc.run_configuration(rec, head, config)[0], head, rec.truth)
               for rec in recordings]

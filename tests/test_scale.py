@@ -66,6 +66,35 @@ def test_dag_of_20_subjects_is_built_in_seconds(big_study, tmp_path):
     assert wall < DAG_SECONDS, f"building the DAG of {total} jobs took {wall:.1f} s"
 
 
+def _list_rules(workdir, config, *extra):
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--configfile",
+           str(config), "--list-rules", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(), timeout=300)
+
+
+def test_a_job_parse_reuses_the_host_scan_and_skips_its_checks(big_study, tmp_path):
+    """Job start-up stays flat: what grows with the study runs once, on the submitting host.
+
+    A cluster job parses the workflow in ``--mode remote``; it must not enumerate the
+    dataset again nor open every precomputed forward (benchmarks/bench_startup.py
+    times it). Forwards that do not exist show that no job opens them.
+    """
+    common = f"bids_root: {big_study}\ntask: tiny\nderiv_root: {tmp_path / 'deriv'}\n"
+    template = tmp_path / "template.yaml"
+    template.write_text(common)
+    precomputed = tmp_path / "precomputed.yaml"
+    precomputed.write_text(common + f"forward:\n  source: precomputed\n"
+                                    f"  fname: {tmp_path}/none/sub-{{subject}}-fwd.fif\n")
+    host = _list_rules(tmp_path, precomputed)
+    assert host.returncode == 1 and "forward.fname" in host.stdout + host.stderr, host.stderr[-2000:]
+    assert _list_rules(tmp_path, template).returncode == 0  # the host's scan, cached
+    cache = list((tmp_path / ".snakemake" / "tfmxne").glob("study-*.json"))
+    assert len(cache) == 1 and cache[0].read_text().count('"subject"') >= N_SUBJECTS
+    job = _list_rules(tmp_path, precomputed, "--mode", "remote")
+    assert job.returncode == 0, job.stdout[-2000:] + job.stderr[-2000:]
+    assert "solve" in job.stdout
+
+
 def test_solver_memory_is_linear_in_the_number_of_samples():
     """Peak memory allocated by the solver at 2x the samples is at most ~2x (+25 %).
 

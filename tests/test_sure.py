@@ -41,7 +41,8 @@ def test_df_orthogonal_design_closed_form(epsilon, rtol):
     The finite difference is exact up to O(epsilon): 1e-3 relative at
     epsilon = 1e-3; at the default epsilon = 2 / N^0.3 (0.31 on this tiny
     problem) perturbations cross the kinks of groups near the threshold and df
-    is off by up to 20 %."""
+    is off by up to 20 %.
+    """
     rng = np.random.default_rng(0)
     n, T = 16, 32
     Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
@@ -66,7 +67,8 @@ def test_df_orthogonal_design_closed_form(epsilon, rtol):
 def test_df_group_lasso_implicit_differentiation():
     """MxNE with a random (non-orthogonal) gain: the derivative of the estimate
     along delta solves ``(G_I^T G_I + alpha H) dX = G_I^T delta`` on the support,
-    ``H_j = (I - x_j x_j^T / ||x_j||^2) / ||x_j||`` (Vaiter et al. 2012)."""
+    ``H_j = (I - x_j x_j^T / ||x_j||^2) / ||x_j||`` (Vaiter et al. 2012).
+    """
     rng = np.random.default_rng(1)
     n_sensors, n_src, T = 20, 30, 32
     G = rng.standard_normal((n_sensors, n_src))
@@ -135,7 +137,8 @@ def _fibonacci_sphere(n, radius):
 def cap_head():
     """Gain of radial dipoles (infinite homogeneous medium) on a 7 cm cap (about
     1 cm apart), seen by 40 sensors on an 11 cm sphere; columns scaled to mean
-    norm 1."""
+    norm 1.
+    """
     src = _fibonacci_sphere(700, 0.07)
     src = src[src[:, 2] > 0.01]
     sens = _fibonacci_sphere(80, 0.11)
@@ -148,7 +151,8 @@ def cap_head():
 
 def _simulate(G, src, peak_snr, seed, n_times=48):
     """Three sources (amplitudes 1, 0.6, 0.4, >= 3 cm apart) + unit white noise;
-    ``peak_snr``: largest sensor amplitude of the noiseless data."""
+    ``peak_snr``: largest sensor amplitude of the noiseless data.
+    """
     rng = np.random.default_rng(seed)
     idx = []
     while len(idx) < 3:
@@ -179,7 +183,8 @@ L1_RATIO = 0.1
 
 def test_pure_noise_selects_nothing(cap_head):
     """Pure noise: SURE stays at or next to alpha_max, and what it keeps (a few
-    tiny atoms at most) explains under 1 % of the data."""
+    tiny atoms at most) explains under 1 % of the data.
+    """
     G, _ = cap_head
     for seed in range(3):
         M = np.random.default_rng(100 + seed).standard_normal((G.shape[0], 48))
@@ -198,7 +203,8 @@ PATH_KW = dict(n_alphas=12, alpha_min=15.0, patience=1, **WS)
 
 def test_sure_finds_the_sources_where_a_fixed_alpha_fails(cap_head):
     """SURE's alpha finds the 3 sources within 10 mm with <= 2 spurious ones at
-    every noise level and seed; a fixed alpha (50 % of alpha_max) does not."""
+    every noise level and seed; a fixed alpha (50 % of alpha_max) does not.
+    """
     G, src = cap_head
     fixed_fails = []
     for snr, seed in NOISE_CASES:
@@ -323,7 +329,8 @@ def test_coloured_noise_sure_closed_form():
     ``||M - M_hat||^2 - n tr(C) + 2 df`` with ``df = <delta, J delta>``, the Monte-Carlo
     estimate of ``tr(J C)`` (Stein's lemma for noise rows of covariance C): checked
     exactly on MxNE with an orthogonal gain, where J is known (group soft thresholding),
-    and different from the white-noise df."""
+    and different from the white-noise df.
+    """
     rng = np.random.default_rng(0)
     n, T = 16, 32
     Q = np.linalg.qr(rng.standard_normal((n, n)))[0]

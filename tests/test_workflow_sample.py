@@ -1,5 +1,6 @@
 """End to end on a dataset simulated on the real MNE sample head (precomputed forward):
-the true sources are found within 10 mm with the defaults."""
+the true sources are found within 10 mm with the defaults.
+"""
 import pandas as pd
 import pytest
 from conftest import SAMPLE_DIR, run_snakemake
@@ -58,7 +59,8 @@ def _errors(bids_root):
 
 def test_sample_head_sources_found_within_10_mm(sample_run):
     """The defaults (dSPM weights, alpha: sure) find every true source, with at most 2
-    estimates farther than 10 mm from all of them per condition."""
+    estimates farther than 10 mm from all of them per condition.
+    """
     for name, errors, spurious in _errors(sample_run["bids_root"]):
         assert (errors <= RADIUS_MM).all(), (name, errors)
         assert spurious <= 2, (name, spurious)

@@ -1,6 +1,9 @@
-"""``tfmxne.alpha: sure`` (the default) on the demo study: the record and the report say
-what SURE chose and from which path. (That the defaults find every simulated source is
-tested in test_workflow.py; why SURE is the default: README, localisation benchmark.)"""
+"""``tfmxne.alpha: sure`` (the default) on the demo study.
+
+The record and the report say what SURE chose and from which path. (That the defaults
+find every simulated source is tested in test_workflow.py; why SURE is the default:
+docs/localisation.md.)
+"""
 import json
 
 import numpy as np

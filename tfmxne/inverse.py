@@ -15,12 +15,12 @@ and ``tol`` is relative to ``||M||_F^2``.
 from numbers import Real
 
 import numpy as np
-from mne._fiff.proj import deactivate_proj
 from mne.dipole import Dipole
-from mne.minimum_norm.inverse import _check_reference, combine_xyz
-from mne.source_estimate import _make_stc
-from mne.utils import _check_option, verbose
+from mne.minimum_norm.inverse import combine_xyz
+from mne.utils import verbose
 
+from ._mne_private import _check_option, _check_reference, _make_stc, deactivate_proj, unlocked
+from .noise_alpha import noise_alpha
 from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
 from .solver import logger, solve
@@ -29,8 +29,10 @@ from .sure import ar1_time_cov, lag1_correlation, sure_path
 
 
 def _edge_taper(n_times, sfreq, size):
-    """Per-sample factors of Hann tapers of ``size`` s (float or (left, right)) on both
-    edges (ones for None)."""
+    """Per-sample factors of Hann tapers of ``size`` s on both edges.
+
+    ``size``: a float, (left, right), or None for no taper (ones).
+    """
     if size is None:
         return np.ones(n_times)
     lsize, rsize = (size, size) if np.isscalar(size) else size
@@ -78,7 +80,7 @@ def _compute_residual(prepared, evoked, X, active_set):
     active = [p for p in evoked.info["projs"] if p["active"]]
     inactive = [p for p in evoked.info["projs"] if not p["active"]]
     if active:
-        with pred.info._unlock():
+        with unlocked(pred.info):
             pred.info["projs"] = deactivate_proj(active, copy=True, verbose=False)
         pred.apply_proj(verbose=False)
         pred.add_proj(inactive, remove_existing=False, verbose=False)
@@ -101,8 +103,10 @@ def _vertices(src, pos):
 
 
 def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
-    """Per active position, the frequency (Hz) of its largest TF coefficient
-    (power summed over orientations): where the solver put its energy."""
+    """Per active position, the frequency (Hz) of its largest TF coefficient.
+
+    Power summed over orientations: where the solver put its energy.
+    """
     if not len(Z):
         return np.zeros(0)
     power = (np.abs(Z) ** 2).reshape(-1, n_orient, Z.shape[1]).sum(axis=1)
@@ -172,7 +176,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   return_as_dipoles=False, alpha=None, l1_ratio=None, dgap_freq=10,
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
                   sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
-                  sure_noise="baseline", verbose=None):
+                  sure_noise="baseline", noise_margin=1.6, verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
     Same parameters, defaults and return types as
@@ -207,8 +211,12 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         Also return the residual as an Evoked.
     return_as_dipoles : bool
         Return a list of Dipole instead of a SourceEstimate.
-    alpha : float in [0, 100) | 'sure'
-        Overall regularisation in percent of ``alpha_max``. ``'sure'`` selects
+    alpha : float in [0, 100) | 'sure' | 'noise'
+        Overall regularisation in percent of ``alpha_max``. ``'noise'``: the 95th
+        percentile of ``alpha_max`` over 20 draws of the noise alone (level and AR(1)
+        correlation as ``sure_noise`` says, seed ``random_state``; see
+        :mod:`tfmxne.noise_alpha`), times ``noise_margin``, so that noise alone gives
+        no source; at or above ``alpha_max`` the estimate is empty. ``'sure'`` selects
         it by Stein's unbiased risk estimate over a warm-started path
         (:func:`tfmxne.sure.sure_path`: ``sure_n_alphas`` alphas log-spaced
         from 100 to ``sure_alpha_min``, two solves per alpha, each to the
@@ -235,19 +243,26 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         (Hz, per active position in that order: the frequency of its largest TF
         coefficient, orientations' power summed) and ``sure`` (None,
         or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
-        ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...).
+        ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...) and
+        ``noise_alpha`` (None, or with ``alpha='noise'`` the noise draws' alpha_max
+        in percent of the data's).
     sure_n_alphas : int
         Grid size of ``alpha='sure'`` (its first point, 100, is not solved).
     sure_alpha_min : float
         Smallest alpha (percent of alpha_max) of the ``alpha='sure'`` grid.
     random_state : None | int | numpy.random.Generator
-        Seed of the SURE perturbation (``alpha='sure'`` only).
+        Seed of the SURE perturbation or of the noise draws (``alpha='sure'`` or
+        ``'noise'`` only).
     sure_noise : 'baseline' | 'white'
-        Noise model of ``alpha='sure'``: ``'baseline'`` takes the noise level and
-        an AR(1) lag-1 correlation from the whitened pre-stimulus samples
+        Noise model of ``alpha='sure'`` and ``alpha='noise'``: ``'baseline'`` takes
+        the noise level and an AR(1) lag-1 correlation from the whitened pre-stimulus samples
         (``times < 0``; as ``'white'`` if fewer than 4) and accounts for the edge
         taper; ``'white'`` assumes white noise of level ``1 / sqrt(nave)`` (see
         :mod:`tfmxne.sure`).
+    noise_margin : float
+        ``alpha='noise'`` only: factor (at least 1) on the noise's alpha_max. Above 1
+        it leaves room for what the noise model misses: the leakage of true sources
+        through forward-model error, and noise that the baseline under-estimates.
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -264,9 +279,12 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     _check_reference(evoked)
     all_ch_names, info = evoked.ch_names, evoked.info
     use_sure = isinstance(alpha, str) and alpha == "sure"
-    if not use_sure and (not isinstance(alpha, Real) or not 0.0 <= alpha < 100):
-        raise ValueError("alpha must be in range [0, 100) or 'sure'. "
+    use_noise = isinstance(alpha, str) and alpha == "noise"
+    if not (use_sure or use_noise) and (not isinstance(alpha, Real) or not 0.0 <= alpha < 100):
+        raise ValueError("alpha must be in range [0, 100), 'sure' or 'noise'. "
                          f"Got alpha = {alpha!r}")
+    if use_noise and not (isinstance(noise_margin, Real) and noise_margin >= 1):
+        raise ValueError(f"noise_margin must be a number >= 1. Got {noise_margin!r}")
     if use_sure and n_tfmxne_iter > 1:
         raise ValueError("alpha='sure' is not available with n_tfmxne_iter > 1.")
     if l1_ratio is None or not 0.0 <= l1_ratio <= 1.0:
@@ -304,6 +322,18 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     tol_abs = tol * float(np.sum(M * M))
     tf = TFDictionary(wsize, tstep, M.shape[1])
     a_max = _alpha_max(gain, M, tf, l1_ratio, n_orient) * 0.01
+    noise_draws = None
+    if use_noise:
+        sigma, time_cov, _ = _sure_noise_model(M_untapered, evoked.times, taper,
+                                               evoked.nave, sure_noise)
+        if time_cov is None:
+            time_cov = ar1_time_cov(0.0, M.shape[1], taper)
+        alpha_noise, noise_draws = noise_alpha(gain, M.shape, tf, l1_ratio, n_orient,
+                                               sigma, time_cov, random_state=random_state)
+        alpha = min(noise_margin * alpha_noise / a_max, 100.0)
+        logger.info("alpha='noise': %.3g %% of alpha_max (%.3g x the 95th percentile of "
+                    "the noise's alpha_max over %d draws, sigma %.3g)", alpha, noise_margin,
+                    len(noise_draws), sigma)
     gain /= a_max
     source_weighting /= a_max
 
@@ -356,6 +386,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                                       _active_positions(active_set, n_orient)),
             peak_frequency=_peak_frequencies(res.Z, n_orient, wsize, tstep,
                                              M.shape[1], info["sfreq"]),
-            sure=None if path is None else path.as_dict()))
+            sure=None if path is None else path.as_dict(),
+            # per noise draw, its alpha_max in % of the data's (a_max is 1 % of it)
+            noise_alpha=None if noise_draws is None else noise_draws / a_max))
     logger.info("[done]")
     return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -29,19 +29,26 @@ above ``weights_min`` are whitened (2 % of them in MNE's dSPM-weighted example),
 from dataclasses import dataclass
 
 import numpy as np
-from mne._fiff.pick import _picks_by_type, pick_info
-from mne._fiff.proj import make_projector
-from mne.cov import _get_ch_whitener
-from mne.defaults import _handle_default
+from mne import pick_info
 from mne.forward import is_fixed_orient
-from mne.forward.forward import _restrict_gain_matrix
-from mne.minimum_norm.inverse import _triage_loose
-from mne.rank import _info_rank, estimate_rank
-from mne.source_estimate import _BaseSourceEstimate
-from mne.source_space._source_space import _get_src_nn, _src_kind_dict
-from mne.surface import _normal_orth
-from mne.utils import _check_compensation_grade, _check_depth, _check_rank
+from mne.rank import estimate_rank
 
+from ._mne_private import (
+    _BaseSourceEstimate,
+    _check_compensation_grade,
+    _check_depth,
+    _check_rank,
+    _get_ch_whitener,
+    _get_src_nn,
+    _handle_default,
+    _info_rank,
+    _normal_orth,
+    _picks_by_type,
+    _restrict_gain_matrix,
+    _src_kind_dict,
+    _triage_loose,
+    make_projector,
+)
 from .solver import logger
 
 
@@ -322,8 +329,10 @@ def _whiten(whitener, gain, info):
 
 
 def _depth_prior(norms, grams, n_orient, patch_areas, depth):
-    """MNE's ``compute_depth_prior`` from the squared column norms of the gain
-    it uses (or, for ``combine_xyz='spectral'``, the per-source Grams)."""
+    """MNE's ``compute_depth_prior`` from the squared column norms of the gain it uses.
+
+    For ``combine_xyz='spectral'``, from the per-source Grams instead.
+    """
     exp, limit, combine_xyz = depth["exp"], depth["limit"], depth["combine_xyz"]
     per_column = n_orient == 1 or combine_xyz is False
     if per_column:
@@ -380,19 +389,24 @@ class Prepared:
 
     @property
     def n_orient(self):
+        """Orientations per source position (1 or 3)."""
         return self.orientation.n_orient
 
     @property
     def source_nn(self):
+        """Unit orientation of each column, as the forward's ``source_nn``."""
         return self.orientation.source_nn
 
     @property
     def surf_ori(self):
+        """Whether the columns are in surface (tangent, tangent, normal) frames."""
         return self.orientation.surf_ori
 
     def sensor_gain(self, columns=None):
-        """Unwhitened oriented gain (channels of ``info``), of ``columns``
-        (boolean, over all columns; all when None)."""
+        """Unwhitened oriented gain (channels of ``info``) of ``columns``.
+
+        ``columns``: boolean over all columns; all when None.
+        """
         o = self.orientation
         sources = None if columns is None else np.flatnonzero(columns[::o.n_orient])
         return o.columns(o.base, sources)[self.rows]

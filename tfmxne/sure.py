@@ -165,9 +165,11 @@ def sure_value(M, M_hat, M_hat_eps, delta, epsilon, sigma=1.0, noise_trace=None)
 
 
 def lag1_correlation(B):
-    """Pooled lag-1 autocorrelation of the rows of a zero-mean noise segment (channels x
-    times), clipped to [0, 0.99]; 0 when it has fewer than 4 samples. Row means are not
-    removed: on the ~15 baseline samples of a solve window that would bias it by -0.1."""
+    """Pooled lag-1 autocorrelation of the rows of a zero-mean noise segment (channels x times).
+
+    Clipped to [0, 0.99]; 0 when it has fewer than 4 samples. Row means are not
+    removed: on the ~15 baseline samples of a solve window that would bias it by -0.1.
+    """
     B = np.asarray(B, dtype=float)
     if B.shape[1] < 4:
         return 0.0
@@ -177,8 +179,10 @@ def lag1_correlation(B):
 
 
 def ar1_time_cov(rho, n_times, taper=None):
-    """Temporal covariance ``rho^|i-j|`` of unit-variance AR(1) noise, tapered as the
-    data are (``taper``: per-sample factors, or None)."""
+    """Temporal covariance ``rho^|i-j|`` of unit-variance AR(1) noise, tapered as the data are.
+
+    ``taper``: per-sample factors, or None.
+    """
     lags = np.abs(np.subtract.outer(np.arange(n_times), np.arange(n_times)))
     cov = float(rho) ** lags
     if taper is not None:

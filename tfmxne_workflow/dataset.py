@@ -145,12 +145,14 @@ class Study:
     trial_types: dict
 
     def to_json(self) -> dict:
+        """The study as JSON types (the scan cache the jobs read)."""
         return {"recordings": [
             {"subject": r.subject, "session": r.session, "raw_files": [str(f) for f in r.raw_files],
              "trial_types": self.trial_types[(r.subject, r.ses)]} for r in self.recordings]}
 
     @classmethod
     def from_json(cls, obj) -> Study:
+        """The study that :meth:`to_json` wrote."""
         recordings = [Recording(r["subject"], r["session"], [Path(f) for f in r["raw_files"]])
                       for r in obj["recordings"]]
         trial_types = {(r.subject, r.ses): row["trial_types"]

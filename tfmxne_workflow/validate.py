@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 #: Where the meaning of every key is written down (said in config error messages).
-KEYS_DOC = "workflow/schemas/config.schema.yaml (README: 'Configuration keys')"
+KEYS_DOC = "workflow/schemas/config.schema.yaml (table: docs/configuration.md)"
 
 #: BIDS channels.tsv types -> MNE channel types the inverse problem uses. MNE reads
 #: CTF/4D axial gradiometers as 'mag'; 'MEGGRAD' (seen in the wild) may be either.
@@ -54,8 +54,10 @@ def load_schema(schema_path) -> dict:
 
 
 def _window_errors(window, inside=None):
-    """Problems of a ``(section, values, description)`` time window: ``tmin`` must be
-    before ``tmax``, and the window must lie inside the ``inside`` window."""
+    """Problems of a ``(section, values, description)`` time window.
+
+    ``tmin`` must be before ``tmax``, and the window must lie inside the ``inside`` window.
+    """
     name, values, what = window
     tmin, tmax = values["tmin"], values["tmax"]
     if tmin >= tmax:
@@ -250,9 +252,9 @@ def cross_key_errors(config) -> list:
     problems = []
     prep, tf, crop, cov, fwd = (config[k] for k in ("preprocessing", "tfmxne", "crop", "noise_cov", "forward"))
 
-    if tf["alpha"] == "sure" and tf["n_tfmxne_iter"] != 1:
+    if tf["alpha"] in ("sure", "auto") and tf["n_tfmxne_iter"] != 1:
         problems.append(
-            f"tfmxne.alpha: sure needs tfmxne.n_tfmxne_iter: 1 (it is {tf['n_tfmxne_iter']}); "
+            f"tfmxne.alpha: {tf['alpha']} needs tfmxne.n_tfmxne_iter: 1 (it is {tf['n_tfmxne_iter']}); "
             "set n_tfmxne_iter to 1 or give alpha a number"
         )
     problems += _stft_errors(tf["wsize"], tf["tstep"])
@@ -469,8 +471,11 @@ def check_freesurfer(subjects_dir, fs_subject_pattern, subjects, trans_pattern, 
 
 
 def group_enabled(enabled, n_subjects, common_space) -> bool:
-    """Whether the group stage runs: ``group.enabled``, or by default (null) with at
-    least 2 subjects whose sources have a common space."""
+    """Whether the group stage runs.
+
+    ``group.enabled``, or by default (null) with at least 2 subjects whose sources have
+    a common space.
+    """
     if enabled is None:
         return n_subjects >= 2 and common_space is not None
     if enabled and common_space is None:
@@ -483,8 +488,11 @@ def group_enabled(enabled, n_subjects, common_space) -> bool:
 
 
 def check_common_space(subjects_dir, fs_subject_pattern, subjects) -> None:
-    """Every subject's ``surf/?h.sphere.reg`` is there, and fsaverage's files when
-    ``<subjects_dir>/fsaverage`` exists (else the packaged fsaverage5 is used)."""
+    """Check every subject's ``surf/?h.sphere.reg``, and fsaverage's files.
+
+    Those of ``<subjects_dir>/fsaverage`` when it exists (else the packaged fsaverage5
+    is used).
+    """
     from .stages import common_space
 
     files = [f for s in subjects

@@ -318,11 +318,13 @@ def demo_info(rng, scalp_head: tuple, sfreq: float = SFREQ):
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     meg = sensors.vectorview_like_meg_info(sfreq)
     names = meg["ch_names"] + list(sensors.EEG60) + ["EOG 061", "STI 014"]
     types = ["grad", "grad", "mag"] * (len(meg["ch_names"]) // 3) + ["eeg"] * 60 + ["eog", "stim"]
     info = mne.create_info(names, sfreq, types)
-    with info._unlock():
+    with unlocked(info):
         for ch, ref in zip(info["chs"], meg["chs"]):
             ch["loc"][:] = ref["loc"]
             ch["coil_type"] = ref["coil_type"]
@@ -333,7 +335,7 @@ def demo_info(rng, scalp_head: tuple, sfreq: float = SFREQ):
         rr_dev, scalp_head, rotation_deg=tuple(rng.uniform(-3, 3, 3)),
         shift_xy=tuple(rng.uniform(-0.003, 0.003, 2)),
     )
-    with info._unlock():
+    with unlocked(info):
         info["dev_head_t"] = dev_head_t
         info["line_freq"] = 50.0
     info["bads"] = _choose_bads(rng, info)
@@ -408,11 +410,13 @@ def sample_head_info(sample_dir, sfreq: float = SFREQ):
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     info = sample_head.read_sample_info(sample_dir)
     picks = mne.pick_types(info, meg=True, eeg=True, eog=True, stim=False)
     picks = np.r_[picks, info["ch_names"].index("STI 014")]
     info = mne.pick_info(info, np.sort(picks))
-    with info._unlock():
+    with unlocked(info):
         info["sfreq"] = float(sfreq)
         info["lowpass"] = min(info["lowpass"], sfreq / 2.0)
         info["highpass"] = 0.0

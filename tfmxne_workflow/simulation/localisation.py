@@ -58,8 +58,11 @@ class Head:
 
     @cached_property
     def noise_factor(self):
-        """``F`` with ``F @ F.T`` the noise covariance: a square root of the correlation
-        matrix (eigenvalues clipped at 0), as channel units differ by 1e7."""
+        """``F`` with ``F @ F.T`` the noise covariance.
+
+        A square root of the correlation matrix (eigenvalues clipped at 0), as channel
+        units differ by 1e7.
+        """
         scale = np.sqrt(np.diag(self.noise_cov))
         s, u = np.linalg.eigh(self.noise_cov / np.outer(scale, scale))
         return scale[:, None] * u * np.sqrt(np.clip(s, 0, None))
@@ -125,6 +128,8 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     from ..headmodels.template import single_threaded_blas
     from . import demo, sample_head as sh
     from . import simulate as sim
@@ -134,7 +139,7 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
     cov = mne.read_cov(paths["cov"], verbose=False)
     info = sh.read_sample_info(sample_dir, drop_projs=False)
     info = mne.pick_info(info, mne.pick_types(info, meg=True, eeg=True, exclude=[]))
-    with info._unlock():
+    with unlocked(info):
         info["sfreq"] = SFREQ
         info["lowpass"] = SFREQ / 3.0
     fwd = sh.sample_head_forward(sample_dir, work_dir, spacing=spacing)
@@ -162,6 +167,8 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     from ..headmodels import template
     from ..stages import forward as fwd_stage
     from . import demo, sensors
@@ -172,7 +179,7 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
     info.set_montage(sensors.eeg_montage(), verbose=False)
     proj = mne.io.RawArray(np.zeros((60, 2)), info, verbose=False).set_eeg_reference(
         "average", projection=True, verbose=False).info["projs"]
-    with info._unlock():
+    with unlocked(info):
         info["projs"] = proj
     fname = work_dir / f"template-eeg-{spacing}-ico{bem_ico}-fwd.fif"
     trans = template.template_trans()
@@ -220,8 +227,11 @@ def _demo_noise_cov(info, pool_gain: np.ndarray) -> np.ndarray:
 # recordings
 # ---------------------------------------------------------------------------
 def _draw_sources(rng, head: Head) -> list[int]:
-    """Indices into the pool: 1-4 sources; with probability 0.3 a source lies 10-30 mm
-    from an earlier one, otherwise anywhere at least 30 mm from the others."""
+    """Indices into the pool of 1-4 sources.
+
+    With probability 0.3 a source lies 10-30 mm from an earlier one, otherwise anywhere
+    at least 30 mm from the others.
+    """
     n = int(rng.integers(1, 5))
     chosen = [int(rng.integers(len(head.pool_mm)))]
     while len(chosen) < n:
@@ -233,8 +243,10 @@ def _draw_sources(rng, head: Head) -> list[int]:
 
 
 def gabor(times: np.ndarray, freq: float, latency: float, duration: float) -> np.ndarray:
-    """Unit-peak Gabor burst: cosine at ``freq`` under a Gaussian whose +-2 sigma span
-    is ``duration`` (s), centred on ``latency``."""
+    """Unit-peak Gabor burst centred on ``latency``.
+
+    A cosine at ``freq`` under a Gaussian whose +-2 sigma span is ``duration`` (s).
+    """
     sigma = duration / 4.0
     return np.exp(-0.5 * ((times - latency) / sigma) ** 2) * np.cos(2 * np.pi * freq * (times - latency))
 
@@ -271,8 +283,11 @@ def simulate_recording(head: Head, seed: int) -> Recording:
 
 
 def _add_snr(truth, head: Head, nave: int) -> None:
-    """Peak SNR of each true source in the average: ``amp * ||W g|| * sqrt(nave)`` with
-    ``W`` the whitener of the true noise covariance (projectors applied)."""
+    """Peak SNR of each true source in the average.
+
+    ``amp * ||W g|| * sqrt(nave)`` with ``W`` the whitener of the true noise covariance
+    (projectors applied).
+    """
     for src in truth:
         g = head.whitener @ head.pool_gain[:, src["pool_index"]]
         src["snr"] = float(src["amplitude_nAm"] * 1e-9 * np.linalg.norm(g) * np.sqrt(nave))
@@ -296,14 +311,16 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
     Returns the cropped estimate, its convergence record and the wall time (s) of prior
     plus solve. ``prior_cache`` (dict) reuses a dSPM computed for the same recording.
     """
+    from ..stages import auto_settings
     from ..stages import prior as prior_stage
     from ..stages import solve as solve_stage
 
     p, t, c = config["prior"], config["tfmxne"], config["crop"]
     start = time.perf_counter()
     evoked = prior_stage.crop_for_solve(recording.evoked, t["tmin"], t["tmax"])
+    use_weights, alpha, _ = auto_settings.resolve(p["weights"], t["alpha"], evoked.info)
     weights = None
-    if p["weights"]:
+    if use_weights:
         loose = t["loose"] if p["loose"] is None else p["loose"]
         depth = t["depth"] if p["depth"] is None else p["depth"]
         key = (recording.seed, loose, depth, p["snr"])
@@ -316,7 +333,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
             if prior_cache is not None:
                 prior_cache[key] = weights, time.perf_counter() - start
     weights_min, _ = prior_stage.effective_weights_min(weights, p["weights_min"], p["weights_min_fallback"])
-    params = {k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}
+    params = {**{k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}, "alpha": alpha}
     stc, _, record = solve_stage.solve_tfmxne(evoked, head.forward, recording.noise_cov,
                                               weights=weights, weights_min=weights_min, **params)
     elapsed = time.perf_counter() - start

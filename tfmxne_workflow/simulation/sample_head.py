@@ -164,8 +164,10 @@ def read_sample_info(sample_dir, drop_projs: bool = True):
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     info = mne.io.read_info(sample_paths(sample_dir)["evoked"], verbose=False)
-    with info._unlock():
+    with unlocked(info):
         info["bads"] = []
         if drop_projs:
             info["projs"] = []

@@ -97,6 +97,8 @@ def vectorview_like_meg_info(sfreq: float, n_sites: int = 102):
     """
     import mne
 
+    from tfmxne._mne_private import unlocked
+
     rr, nn = helmet_sensor_sites(n_sites)
     names, types, locs = [], [], []
     for k, (r0, ez) in enumerate(zip(rr, nn), start=1):
@@ -106,7 +108,7 @@ def vectorview_like_meg_info(sfreq: float, n_sites: int = 102):
             types.append(kind)
             locs.append(np.concatenate([r0, ex, ey, ez]))
     info = mne.create_info(names, sfreq, types)
-    with info._unlock():
+    with unlocked(info):
         for ch, loc in zip(info["chs"], locs):
             ch["loc"][:] = loc
             ch["coord_frame"] = mne.io.constants.FIFF.FIFFV_COORD_DEVICE

@@ -192,11 +192,9 @@ def peek_forward(fname):
         ``subject_his_id`` of its source space, if stored.
     """
     try:
-        from mne._fiff.constants import FIFF
-        from mne._fiff.open import fiff_open
-        from mne._fiff.tag import find_tag
-        from mne._fiff.tree import dir_tree_find
-        from mne.forward.forward import _read_forward_meas_info
+        from mne.io.constants import FIFF
+
+        from tfmxne._mne_private import _read_forward_meas_info, dir_tree_find, find_tag, fiff_open
 
         f, tree, _ = fiff_open(Path(fname), verbose="error")
         with f as fid:

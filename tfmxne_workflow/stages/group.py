@@ -56,8 +56,9 @@ def pool_sources(tables: dict) -> pd.DataFrame:
 
 
 def cluster_labels(xyz, subjects, amplitude, cluster_mm) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster label (0, 1, ...) of each source of one hemisphere, and which sources
-    represent their subject in their cluster.
+    """Cluster label (0, 1, ...) of each source of one hemisphere, and its representatives.
+
+    The representatives are the sources that stand for their subject in their cluster.
 
     Average linkage on Euclidean distance, cut at ``cluster_mm``. A subject with several
     sources in one cluster (one activity split over neighbouring vertices) is

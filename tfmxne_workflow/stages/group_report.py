@@ -117,9 +117,11 @@ def _add_condition(report, cond, cloud):
 
 
 def glass_brain(cloud, pooled, clusters, title):
-    """Three projections of fsaverage with every subject's sources, coloured by cluster
-    (the :data:`MAX_CLUSTER_PANELS` largest; dark grey: a smaller cluster; light grey: in
-    none), and those clusters' centroids (black cross, their number)."""
+    """Three projections of fsaverage with every subject's sources, coloured by cluster.
+
+    Colours: the :data:`MAX_CLUSTER_PANELS` largest clusters; dark grey: a smaller
+    cluster; light grey: in none. Those clusters' centroids: black cross, their number.
+    """
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), layout="constrained")
     shown = clusters.head(MAX_CLUSTER_PANELS)
     colours = dict(zip(shown["cluster"], plt.get_cmap("tab10")(np.arange(len(shown)))))
@@ -175,8 +177,10 @@ def cluster_time_courses(times, timecourses, clusters, title):
 
 
 def cluster_tf_maps(timecourses, clusters, sfreq, tmin, wsize, tstep, title):
-    """Per cluster: the mean over its subjects of |STFT| (the solver's first dictionary),
-    one colour scale for all."""
+    """Per cluster, the mean over its subjects of |STFT|, on one colour scale for all.
+
+    The STFT is the solver's first dictionary.
+    """
     w, s = int(np.atleast_1d(wsize)[0]), int(np.atleast_1d(tstep)[0])
     freqs = stftfreq(w, sfreq)
     rows, cols = _grid(len(clusters))

@@ -61,8 +61,10 @@ def localisation_errors(sources: pd.DataFrame, truth: pd.DataFrame, condition: s
 
 def spurious_count(sources: pd.DataFrame, truth: pd.DataFrame, condition: str,
                    radius_mm: float = 10.0) -> int:
-    """Number of estimated sources farther than ``radius_mm`` from every true source of
-    ``condition`` (all of them when the condition has no true source)."""
+    """Number of estimated sources farther than ``radius_mm`` from every true source.
+
+    True sources of ``condition``; all estimated ones count when it has none.
+    """
     truth = truth[truth["condition"].astype(str) == str(condition)]
     est = sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
     if not len(truth):

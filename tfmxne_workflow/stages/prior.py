@@ -10,8 +10,11 @@ logger = logging.getLogger(__name__)
 
 
 def crop_for_solve(evoked, tmin, tmax):
-    """Copy of ``evoked`` cropped to the solve window (wider than the final crop, to
-    keep the STFT's edge effects out of the result)."""
+    """Copy of ``evoked`` cropped to the solve window.
+
+    The window is wider than the final crop, to keep the STFT's edge effects out of the
+    result.
+    """
     return evoked.copy().crop(tmin=tmin, tmax=tmax)
 
 

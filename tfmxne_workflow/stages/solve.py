@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 SOLVER_PARAMS = (
     "alpha", "l1_ratio", "loose", "depth", "wsize", "tstep", "window", "maxit", "tol",
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
-    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise",
+    "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin",
 )
 
 
@@ -45,7 +45,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
-        ``n_active`` per alpha and the selected ``alpha``) and ``tf_peaks`` (per active
+        ``n_active`` per alpha and the selected ``alpha``), ``noise_alpha`` (None, or for
+        ``alpha='noise'`` each noise draw's alpha_max in percent of the data's) and ``tf_peaks`` (per active
         source ``hemi``, ``vertex`` and ``peak_frequency_hz``: the frequency of its
         largest TF coefficient in the solver's own solution).
     """
@@ -71,6 +72,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         "n_active": int(sum(len(v) for v in stc.vertices)),
         "alpha": float(info["alpha"]),
         "sure": info["sure"],
+        "noise_alpha": None if info["noise_alpha"] is None else [float(a) for a in info["noise_alpha"]],
         "tf_peaks": [
             {"hemi": hemi, "vertex": int(v), "peak_frequency_hz": float(f)}
             for hemi, v, f in zip(
@@ -90,18 +92,23 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
 def convergence_text(record, maxit=None) -> str:
     """One line on how the solver ended, as the solve log and the report show it.
 
-    ``"converged: final duality gap 1.2e-05 < tol 7.4e-04 after 244 iterations"`` or
-    ``"not converged: final duality gap 1.2e-07 >= tol 7.4e-10 after 1932 iterations
-    (maxit 1); ..."``.
+    The solver stops when the full problem's duality gap is below ``tol``, or at its
+    cap of outer iterations (each a full-gap check, then at most ``maxit``
+    coordinate-descent passes over the working set): ``"converged: final duality gap
+    1.2e-05 < tol 7.4e-04 after 244 passes"`` or ``"not converged: final duality gap
+    1.2e-07 >= tol 7.4e-10 after 101 outer iterations, the solver's cap (maxit 1 passes
+    each, 100 passes in all); ..."``.
     """
     gap, tol = record.get("final_gap"), record["tol"]
     gap_txt = "n/a (never evaluated)" if gap is None else f"{gap:.3g}"
-    its = f"after {record['n_iter']} iterations"
+    passes = f"{record['n_iter']} passes"
     if record["converged"]:
-        return f"converged: final duality gap {gap_txt} < tol {tol:.3g} {its}"
-    limit = f" (maxit {maxit})" if maxit is not None else ""
-    return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} {its}{limit}; "
-            "the estimate is written but may be inaccurate (raise tfmxne.maxit or tfmxne.tol)")
+        return f"converged: final duality gap {gap_txt} < tol {tol:.3g} after {passes}"
+    n_outer = sum(bool(check.get("full")) for check in record.get("checks", []))
+    each = f"maxit {maxit} passes each, " if maxit is not None else ""
+    return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} after {n_outer} outer "
+            f"iterations, the solver's cap ({each}{passes} in all); the estimate is written but "
+            "may be inaccurate (raise tfmxne.maxit, the passes per outer iteration, or tfmxne.tol)")
 
 
 def no_source_text(alpha) -> str:

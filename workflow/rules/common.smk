@@ -35,8 +35,13 @@ ON_HOST = workflow.is_main_process
 
 with checks.exit_on_bad_input():
     STUDY = dataset.study_index(
-        BIDS_ROOT, TASK, DATATYPE, config["subjects"], config["sessions"],
-        cache_dir=".snakemake/tfmxne", reuse=not ON_HOST,
+        BIDS_ROOT,
+        TASK,
+        DATATYPE,
+        config["subjects"],
+        config["sessions"],
+        cache_dir=".snakemake/tfmxne",
+        reuse=not ON_HOST,
     )
     RECORDINGS = {(r.subject, r.ses): r for r in STUDY.recordings}
 
@@ -98,9 +103,7 @@ with checks.exit_on_bad_input():
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
     _SELECTED = {
-        key: dataset.select_conditions(
-            config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}"
-        )
+        key: dataset.select_conditions(config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}")
         for key, found in STUDY.trial_types.items()
     } if not MBP_MODE else {key: sorted(selected) for key, selected in MBP_SELECTED.items()}
     LABELS = dataset.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
@@ -146,9 +149,7 @@ def sidecars(wildcards):
 
 def labels_of(wildcards):
     """Condition label -> trial type for one recording."""
-    return {
-        TRIAL_TYPE_LABEL[t]: t for t in _SELECTED[(wildcards.subject, wildcards.ses)]
-    }
+    return {TRIAL_TYPE_LABEL[t]: t for t in _SELECTED[(wildcards.subject, wildcards.ses)]}
 
 
 def study_files(pattern):
@@ -208,6 +209,7 @@ def fill(pattern, wildcards):
 
 # Input and parameter functions of the rules.
 
+
 def noise_cov_inputs(wildcards):
     inputs = {
         "epochs": fill(recording_file("_epo.fif"), wildcards),
@@ -265,7 +267,7 @@ def solve_inputs(wildcards):
         "cov": fill(recording_file("_cov.fif"), wildcards),
         "code": code_of("solve"),
     }
-    if config["prior"]["weights"]:
+    if config["prior"]["weights"] in (True, "auto"):  # auto decides in the solve, from the channels
         inputs["prior"] = fill(recording_file("_desc-{cond}_dspm-lh.stc"), wildcards)
     return inputs
 

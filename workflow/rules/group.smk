@@ -66,7 +66,10 @@ rule group_report:
         stc=study_files("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
         solve_stc=study_files("_desc-{cond}_tfmxne-lh.stc"),
         convergence=study_files("_desc-{cond}_convergence.json"),
-        reports=[recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in sorted(RECORDINGS)],
+        reports=[
+            recording_file("_report.html").format(subject=subject, ses=ses)
+            for subject, ses in sorted(RECORDINGS)
+        ],
         code=code_of("group_report"),
     output:
         report(GROUP_REPORT, caption="../report/group_report.rst", category="Group"),

@@ -73,8 +73,12 @@ rule study_summary:
     input:
         sources=study_files("_desc-{cond}_sources.tsv"),
         convergence=study_files("_desc-{cond}_convergence.json"),
-        reports=[recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
-        conditions=[recording_file("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS],
+        reports=[
+            recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS
+        ],
+        conditions=[
+            recording_file("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS
+        ],
         group_report=[GROUP_REPORT] if GROUP_ENABLED else [],
         code=code_of("study_summary"),
     output:

@@ -1,5 +1,6 @@
 # TF-MxNE on the solve window, then crop to the window of interest.
 
+
 rule solve:
     input:
         unpack(solve_inputs),
@@ -12,6 +13,7 @@ rule solve:
         tmin=config["tfmxne"]["tmin"],
         tmax=config["tfmxne"]["tmax"],
         solver={k: v for k, v in config["tfmxne"].items() if k not in ("tmin", "tmax")},
+        weights=config["prior"]["weights"],
         weights_min=config["prior"]["weights_min"],
         weights_min_fallback=config["prior"]["weights_min_fallback"],
     log:

@@ -1,0 +1,58 @@
+"""``prior.weights: auto`` and ``tfmxne.alpha: auto``: the benchmark's winner for the solved channels."""
+import mne
+import pytest
+import yaml
+from conftest import REPO
+
+from tfmxne_workflow.stages.auto_settings import AUTO_SETTINGS, modality, resolve
+from tfmxne_workflow.validate import cross_key_errors, load_schema, with_defaults
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _info(types, bads=()):
+    info = mne.create_info([f"{t}{k}" for k, t in enumerate(types)], 100.0, list(types))
+    info["bads"] = [info.ch_names[k] for k in bads]
+    return info
+
+
+def test_modality_follows_the_good_data_channels():
+    assert modality(_info(["mag", "grad", "eeg"])) == "meg"
+    assert modality(_info(["grad"])) == "meg"
+    assert modality(_info(["eeg", "eeg", "eog"])) == "eeg"
+    assert modality(_info(["mag", "eeg"], bads=[0])) == "eeg"  # the only MEG channel is bad
+
+
+@pytest.mark.parametrize(("types", "kind"), [(["mag", "eeg"], "meg"), (["eeg", "eeg"], "eeg")])
+def test_auto_takes_the_winner_for_the_data(types, kind):
+    weights, alpha, note = resolve("auto", "auto", _info(types))
+    assert (weights, alpha) == (AUTO_SETTINGS[kind]["weights"], AUTO_SETTINGS[kind]["alpha"])
+    assert AUTO_SETTINGS[kind]["benchmark"] in note
+
+
+def test_explicit_values_are_kept():
+    assert resolve(True, 40.0, _info(["mag"])) == (True, 40.0, None)
+    assert resolve(False, "sure", _info(["eeg"])) == (False, "sure", None)
+    weights, alpha, note = resolve(True, "auto", _info(["mag", "eeg"]))
+    assert (weights, alpha) == (True, AUTO_SETTINGS["meg"]["alpha"])
+    assert "dSPM" not in note  # only what auto chose is named
+
+
+def test_the_defaults_are_auto_and_the_schema_says_what_auto_means():
+    config = with_defaults({}, load_schema(SCHEMA))
+    assert config["prior"]["weights"] == "auto" and config["tfmxne"]["alpha"] == "auto"
+    assert yaml.safe_load((REPO / "config.yaml").read_text())["tfmxne"]["alpha"] == "auto"
+    schema = yaml.safe_load(SCHEMA.read_text())
+    alpha_text = schema["properties"]["tfmxne"]["properties"]["alpha"]["description"]
+    assert f"{AUTO_SETTINGS['meg']['alpha']:g} when they include MEG" in alpha_text
+    assert f"{AUTO_SETTINGS['eeg']['alpha']} for EEG-only" in alpha_text
+    weights_text = " ".join(schema["properties"]["prior"]["properties"]["weights"]["description"].split())
+    assert "no weights when they include MEG" in weights_text and not AUTO_SETTINGS["meg"]["weights"]
+    assert "weights for EEG-only data" in weights_text and AUTO_SETTINGS["eeg"]["weights"]
+
+
+def test_auto_alpha_needs_a_single_solve():
+    config = with_defaults({"tfmxne": {"n_tfmxne_iter": 10}}, load_schema(SCHEMA))
+    assert any("tfmxne.alpha: auto needs tfmxne.n_tfmxne_iter: 1" in p for p in cross_key_errors(config))
+    config = with_defaults({"tfmxne": {"n_tfmxne_iter": 10, "alpha": 40}}, load_schema(SCHEMA))
+    assert not any("n_tfmxne_iter" in p for p in cross_key_errors(config))

@@ -1,0 +1,46 @@
+"""What ``prior.weights: auto`` and ``tfmxne.alpha: auto`` mean for a recording.
+
+The localisation benchmark (``benchmarks/bench_localisation.py``, docs/localisation.md)
+has a different winner by data type: with MEG channels (the real sample head, MEG+EEG)
+no dSPM weights and a fixed alpha of 70 % find the most sources at the best precision;
+with EEG only (the template head) the dSPM weights with alpha chosen by SURE do. ``auto``
+takes the winner for the channels that are solved, so one default serves both.
+"""
+from __future__ import annotations
+
+import mne
+
+#: The benchmark's winner (``prior.weights``, ``tfmxne.alpha``) by modality, and its name
+#: in the benchmark's table.
+AUTO_SETTINGS = {
+    "meg": {"weights": False, "alpha": 70.0, "benchmark": "noprior-a70"},
+    "eeg": {"weights": True, "alpha": "sure", "benchmark": "dspm-wmin8-sure-baseline"},
+}
+
+
+def modality(info: mne.Info) -> str:
+    """``'meg'`` when the good data channels include MEG sensors, else ``'eeg'``."""
+    return "meg" if len(mne.pick_types(info, meg=True, eeg=False, exclude="bads")) else "eeg"
+
+
+def resolve(weights, alpha, info: mne.Info) -> tuple[bool, float | str, str | None]:
+    """The ``weights`` and ``alpha`` to use, with ``auto`` replaced for ``info``'s channels.
+
+    Returns ``(weights, alpha, note)``; ``note`` says what ``auto`` chose and why (None
+    when neither key is ``auto``).
+    """
+    if "auto" not in (weights, alpha):
+        return bool(weights), alpha, None
+    kind = modality(info)
+    chosen = AUTO_SETTINGS[kind]
+    picked = []
+    if weights == "auto":
+        weights = chosen["weights"]
+        picked.append("dSPM weights" if weights else "no dSPM weights")
+    if alpha == "auto":
+        alpha = chosen["alpha"]
+        picked.append(f"alpha {alpha}" if isinstance(alpha, str) else f"alpha {alpha:g} %")
+    data = "MEG data" if kind == "meg" else "EEG-only data"
+    note = (f"auto for {data}: {', '.join(picked)} (the localisation benchmark's winner for "
+            f"{data}, {chosen['benchmark']})")
+    return bool(weights), alpha, note
