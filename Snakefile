@@ -4,6 +4,8 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
 if MBP_MODE:  # mne-bids-pipeline's derivatives replace our ingestion
 
     include: "workflow/rules/mbp.smk"

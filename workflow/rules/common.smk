@@ -56,8 +56,13 @@ if MBP_MODE:
         _MBP_CONDITIONS = mbp.conditions(mbp.read_config(_MBP_CONFIG))
         MBP_FILES = mbp.study_files(MBP_ROOT, RECORDINGS.values(), TASK, DATATYPE, _MBP_CONFIG)
         MBP_SELECTED = {
-            key: mbp.select_conditions(config["conditions"], _MBP_CONDITIONS,
-                                       mbp.epochs_event_names(files.epochs), files.epochs, _MBP_CONFIG)
+            key: mbp.select_conditions(
+                config["conditions"],
+                _MBP_CONDITIONS,
+                mbp.epochs_event_names(files.epochs),
+                files.epochs,
+                _MBP_CONFIG,
+            )
             for key, files in MBP_FILES.items()
         }
 MBP_FORWARD = MBP_MODE and all(files.fwd for files in MBP_FILES.values())
@@ -102,10 +107,14 @@ with checks.exit_on_bad_input():
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
-    _SELECTED = {
-        key: dataset.select_conditions(config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}")
-        for key, found in STUDY.trial_types.items()
-    } if not MBP_MODE else {key: sorted(selected) for key, selected in MBP_SELECTED.items()}
+    _SELECTED = (
+        {
+            key: dataset.select_conditions(config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}")
+            for key, found in STUDY.trial_types.items()
+        }
+        if not MBP_MODE
+        else {key: sorted(selected) for key, selected in MBP_SELECTED.items()}
+    )
     LABELS = dataset.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
 TRIAL_TYPE_LABEL = {t: label for label, t in LABELS.items()}
 
@@ -330,6 +339,7 @@ def recording_ids(cond):
 
 
 # mne-bids-pipeline input (issue 13): input functions of the rules in mbp.smk and the report.
+
 
 def mbp_files(wildcards):
     """The recording's :class:`tfmxne_workflow.mbp.MbpFiles`."""
