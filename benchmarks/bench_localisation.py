@@ -13,7 +13,7 @@ Honest selection: the winner is chosen on the even seeds by the criterion
     .venv/bin/python benchmarks/bench_localisation.py --sample-dir ../shared/data/sample
 
 writes ``--out`` (one row per recording and configuration, TSV) and prints both tables
-as Markdown. About 25 minutes on 2 cores for 100 recordings per head.
+as Markdown. About 35 minutes on 2 cores for 100 recordings per head and the 15 configurations.
 """
 
 from __future__ import annotations
@@ -188,6 +188,26 @@ def markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def wide_markdown(summary: pd.DataFrame) -> str:
+    """One row per configuration, each head's F1, recall, spurious rate, error and time side
+    by side (docs/localisation.md's table), sorted by mean F1 over the heads.
+    """
+    heads = list(dict.fromkeys(summary["head"]))
+    by = summary.set_index(["config", "head"])
+    order = summary.groupby("config")["f1"].mean().sort_values(ascending=False).index
+    cols = ["F1", "recall", "spurious / rec.", "error mm", "time s"]
+    header = ["configuration"] + [f"{h}: {c}" if c == "F1" else c for h in heads for c in cols]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in order:
+        cells = [f"`{name}`"]
+        for h in heads:
+            r = by.loc[(name, h)]
+            cells += [f"{r.f1:.2f}", f"{r.recall:.2f} {r.recall_ci}",
+                      f"{r.spurious:.1f} {r.spurious_ci}", f"{r.error_mm:.1f}", f"{r.time_s:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample-dir", default=str(ROOT.parent / "shared" / "data" / "sample"))
@@ -232,7 +252,10 @@ def main(argv=None) -> int:
     for half, rows in halves.items():
         summary = summarise(rows)
         print(f"\n## {half}: all recordings\n\n" + markdown(summary))
-        print(f"\nWinners:\n{auto_matches(choose(summary))}")
+        print(f"\n## {half}: all recordings, heads side by side\n\n" + wide_markdown(summary))
+        winners = choose(summary)
+        # auto is checked against the selection half only: the other half reports
+        print(f"\nWinners:\n{auto_matches(winners) if 'selection' in half else winners}")
         for snr in SNR_BINS:
             summary = summarise(rows[rows.snr == snr])
             print(f"\n## {half}: {snr} SNR\n\n" + markdown(summary))

@@ -1,40 +1,37 @@
 """Benchmark tfmxne.tf_mixed_norm against mne.inverse_sparse.tf_mixed_norm.
 
-Runs both on the same inputs in one process and prints, per case, the wall
-time of each and their ratio, whether the active sources agree, and the final
-primal objective of each on the whitened, scaled problem that both build
-(MNE's own last value of ``E``, None when MNE logged none; ours ``p_obj``:
-both exact, of each solver's own coefficients ``Z``).
+``--suite`` (the default) runs, in one process, every problem shape of
+:mod:`solver_suite` (``--quick``: 4 of them, ``--shapes``: those whose name
+contains one of the given strings) with both packages on the same inputs and
+the same ``tol``, and prints one row per shape: wall time of each, their ratio,
+the number of active sources of each and whether each support is the
+reference's, then the minimum and median ratio.
 
-A reference solution (ours at a 1000 times smaller tolerance) of the very
-problem both solvers saw tells which support is the exact minimiser's when the
-two differ (at ``tol`` the last, marginal sources depend on the path taken),
-and how far each final objective is above the reference one.
+The reference is MNE run to ``tol * --ref-factor`` (default 1e-4: 1e-8 for the
+suite's tol 1e-4): at the suite's ``tol`` the last, marginal sources of MNE's
+answer depend on the path taken, while a tight run gives the minimiser's
+support. References are cached in ``benchmarks/.cache`` (keyed by shape and
+tolerance) since they take minutes.
 
-Cases (real 'Left visual' evoked of the MNE sample data, fsaverage5 ico4 cortex
-fitted in the sample head, about 5000 sources, MEG+EEG):
+``--baseline DIR`` also times another copy of the package (``DIR/tfmxne``,
+e.g. a ``git worktree`` of main) in the same process, shape by shape: on a
+shared machine that is the only fair before/after comparison.
 
-* ``unweighted``: alpha 30, l1_ratio 0.03, loose 0.2, wsize 16, tstep 4.
-* ``weighted``: MNE's example settings with dSPM weights (weights_min 8, alpha
-  51, l1_ratio 1/51, depth 0.9, window 0.05, evoked cropped to -0.1..0.4 s).
-
-``--memory`` also measures peak memory (ru_maxrss of a child process, minus
-that of a child that only imports both packages and builds the inputs) of both solvers on synthetic data
-with 1000 and 3000 time samples (wsize 64, tstep 4); MNE's child runs under an
-address-space limit (``--mem-limit-gb``) so that it fails cleanly rather than
-exhausting the machine.
-
-``--repeats N`` runs each solver N times and reports the fastest run of each
-(the weighted case takes about a second: one run is at the mercy of the
-machine's load).
+``--memory`` measures peak memory (ru_maxrss of a child process, minus that of
+a child that only imports both packages and builds the inputs) of both solvers
+on synthetic data with 1000 and 3000 time samples (wsize 64, tstep 4); MNE's
+child runs under an address-space limit (``--mem-limit-gb``) so that it fails
+cleanly rather than exhausting the machine.
 
 Usage::
 
-    python benchmarks/bench_solver.py [--cases unweighted weighted] [--repeats N]
-                                      [--memory]
+    python benchmarks/bench_solver.py [--suite | --quick | --shapes S [S ...]]
+        [--ref-factor F] [--repeats N] [--baseline DIR] [--json FILE] [--memory]
 """
 
 import argparse
+import hashlib
+import importlib.util
 import json
 import resource
 import subprocess
@@ -44,76 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT.parent / "shared" / "data" / "sample"
-
-
-class _Recorder:
-    """Record the solver inputs, support and final objective of a run."""
-
-    def __init__(self, module, solver_name):
-        self.module, self.name = module, solver_name
-        self.calls = {}
-
-    def __enter__(self):
-        solver = getattr(self.module, self.name)
-
-        def solver_wrapper(M, G, alpha_space, alpha_time, **kw):
-            self.calls.update(M=M, G=G.copy(), alpha_space=alpha_space,
-                              alpha_time=alpha_time, wsize=kw["wsize"],
-                              tstep=kw["tstep"], n_orient=kw["n_orient"], tol=kw["tol"])
-            out = solver(M, G, alpha_space, alpha_time, **kw)
-            if isinstance(out, tuple):  # MNE: X, active_set, E (empty if no check ran)
-                self.calls.update(active_set=out[1],
-                                  objective=float(out[2][-1]) if len(out[2]) else None)
-            else:
-                self.calls.update(active_set=out.active_set, objective=out.objective)
-            return out
-
-        self._saved = solver
-        setattr(self.module, self.name, solver_wrapper)
-        return self
-
-    def __exit__(self, *exc):
-        setattr(self.module, self.name, self._saved)
-
-
-def _reference(calls, tol_factor=1e-3):
-    """The problem both solvers saw, solved by ours to ``tol_factor * tol``.
-
-    Its support is the one of the exact minimiser (up to that gap), so it tells
-    which of two supports found at ``tol`` is right when they differ.
-    """
-    from tfmxne import solve
-
-    c = calls
-    res = solve(c["M"], c["G"], c["alpha_space"], c["alpha_time"], wsize=c["wsize"],
-                tstep=c["tstep"], n_orient=c["n_orient"], tol=c["tol"] * tol_factor,
-                maxit=3000)
-    return res.active_set, res.objective
-
-
-def _inputs(case, work_dir):
-    import mne
-
-    from tfmxne_workflow.simulation.sample_head import sample_head_forward
-
-    fwd = sample_head_forward(SAMPLE, work_dir, spacing="ico4")
-    evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",
-                              condition="Left visual", baseline=(None, 0),
-                              verbose=False)
-    cov = mne.read_cov(SAMPLE / "sample_audvis-cov.fif", verbose=False)
-    if case == "unweighted":
-        kw = dict(alpha=30.0, l1_ratio=0.03, loose=0.2, wsize=16, tstep=4)
-    else:
-        evoked.crop(-0.1, 0.4)
-        inv = mne.minimum_norm.make_inverse_operator(evoked.info, fwd, cov, loose=0.2,
-                                                     depth=0.9, verbose=False)
-        stc = mne.minimum_norm.apply_inverse(evoked, inv, lambda2=1.0 / 9.0,
-                                             method="dSPM", verbose=False)
-        kw = dict(alpha=51.0, l1_ratio=1.0 / 51.0, loose=0.2, depth=0.9, weights=stc,
-                  weights_min=8.0, wsize=16, tstep=4, window=0.05, debias=True)
-    return evoked, fwd, cov, kw
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import solver_suite  # noqa: E402
 
 
 def _best_time(run, repeats):
@@ -126,48 +55,96 @@ def _best_time(run, repeats):
     return out, min(times)
 
 
-def run_case(case, work_dir, repeats=1):
-    import mne.inverse_sparse.mxne_inverse as mne_inv
+def _support(stc):
+    """Active sources of a source estimate, as sorted (hemisphere, vertex) pairs."""
+    return sorted((h, int(v)) for h, vert in enumerate(stc.vertices) for v in vert)
+
+
+def _load_package(directory, name="tfmxne_baseline"):
+    """Import ``directory/tfmxne`` under another name (a second copy of the package)."""
+    init = Path(directory) / "tfmxne" / "__init__.py"
+    if not init.is_file():
+        sys.exit(f"--baseline: no package at {init}")
+    spec = importlib.util.spec_from_file_location(name, init,
+                                                  submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _reference(shape, evoked, fwd, cov, kw, factor):
+    """Support of MNE's answer at ``tol * factor``, cached on disk."""
+    import mne
+
+    tol = kw["tol"] * factor
+    key = hashlib.sha1(f"{shape.name}|{tol:g}|{sorted(kw.items())!r}|"
+                       f"{evoked.data.sum():.6e}".encode()).hexdigest()[:12]
+    fname = solver_suite.CACHE / f"reference-{key}.json"
+    if fname.is_file():
+        return json.loads(fname.read_text())
+    t0 = time.perf_counter()
+    stc = mne.inverse_sparse.tf_mixed_norm(evoked, fwd, cov, verbose=False,
+                                           **dict(kw, tol=tol, maxit=20000))
+    ref = dict(shape=shape.name, tol=tol, time_s=round(time.perf_counter() - t0, 1),
+               support=_support(stc))
+    fname.write_text(json.dumps(ref))
+    return ref
+
+
+def run_shape(shape, repeats=1, ref_factor=1e-4, baseline=None):
+    """Time both packages on one shape; compare their supports with the reference."""
+    import mne
+    from threadpoolctl import threadpool_limits
 
     import tfmxne
-    import tfmxne.inverse as our_inv
 
-    evoked, fwd, cov, kw = _inputs(case, work_dir)
-    n_src = fwd["nsource"]
-    with _Recorder(mne_inv, "tf_mixed_norm_solver") as rec_mne:
-        stc_mne, t_mne = _best_time(
-            lambda: mne_inv.tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw),
-            repeats)
-    with _Recorder(our_inv, "solve") as rec_ours:
-        (stc, info), t_ours = _best_time(
-            lambda: tfmxne.tf_mixed_norm(evoked, fwd, cov, return_info=True,
-                                         verbose=False, **kw), repeats)
-    same = all(np.array_equal(a, b) for a, b in zip(stc.vertices, stc_mne.vertices))
-    peak = np.abs(stc.data).max(1) / np.abs(stc_mne.data).max(1) if same else None
-    out = dict(
-        case=case, n_sources=n_src, n_times=len(evoked.times),
-        repeats=repeats, time_mne_s=round(t_mne, 3), time_ours_s=round(t_ours, 3),
-        speedup=round(t_mne / t_ours, 1),
-        n_active_mne=int(sum(len(v) for v in stc_mne.vertices)),
-        n_active_ours=int(sum(len(v) for v in stc.vertices)),
-        same_active_set=bool(same),
-        max_peak_rel_diff=None if peak is None else float(np.abs(peak - 1).max()),
-        objective_mne=rec_mne.calls["objective"], objective_ours=rec_ours.calls["objective"],
-        converged=info["converged"],
-        gap=info["gap"], tol=info["tol"], n_iter=info["n_iter"],
-    )
-    ref_support, ref_objective = _reference(rec_ours.calls)
-    out.update(
-        n_active_reference=int(ref_support.sum() // rec_ours.calls["n_orient"]),
-        mne_support_is_reference=bool(np.array_equal(rec_mne.calls["active_set"],
-                                                     ref_support)),
-        ours_support_is_reference=bool(np.array_equal(rec_ours.calls["active_set"],
-                                                      ref_support)),
-        objective_excess_mne=None if out["objective_mne"] is None else
-        (out["objective_mne"] - ref_objective) / abs(ref_objective),
-        objective_excess_ours=(out["objective_ours"] - ref_objective) / abs(ref_objective),
-    )
-    return out
+    evoked, fwd, cov, kw = solver_suite.arguments(shape)
+    solvers = dict(mne=mne.inverse_sparse.tf_mixed_norm, ours=tfmxne.tf_mixed_norm)
+    if baseline is not None:
+        solvers["baseline"] = baseline.tf_mixed_norm
+    n_ch = len(mne.pick_types(evoked.info, meg=True, eeg=True, exclude="bads"))
+    row = dict(shape=shape.name, n_channels=n_ch, n_times=len(evoked.times),
+               n_sources=fwd["nsource"])
+    ref = _reference(shape, evoked, fwd, cov, kw, ref_factor)
+    with threadpool_limits(shape.threads, user_api="blas"):
+        for name, solver in solvers.items():
+            stc, t = _best_time(lambda: solver(evoked, fwd, cov, verbose=False, **kw),
+                                repeats)
+            row[f"time_{name}_s"] = round(t, 3)
+            row[f"n_active_{name}"] = len(_support(stc))
+            row[f"{name}_is_reference"] = _support(stc) == [tuple(p) for p in ref["support"]]
+    row["n_active_reference"] = len(ref["support"])
+    row["ratio"] = round(row["time_mne_s"] / row["time_ours_s"], 1)
+    if baseline is not None:
+        row["gain_vs_baseline"] = round(row["time_baseline_s"] / row["time_ours_s"], 2)
+    return row
+
+
+def _print_row(row, header=False):
+    cols = ["shape", "n_channels", "n_times", "time_mne_s", "time_ours_s", "ratio",
+            "n_active_mne", "n_active_ours", "n_active_reference", "mne_is_reference",
+            "ours_is_reference"]
+    if "time_baseline_s" in row:
+        cols += ["time_baseline_s", "gain_vs_baseline"]
+    if header:
+        print(" | ".join(cols))
+    print(" | ".join(str(row[c]) for c in cols), flush=True)
+
+
+def run_suite(shapes, repeats, ref_factor, baseline=None):
+    rows = []
+    for k, shape in enumerate(shapes):
+        rows.append(run_shape(shape, repeats, ref_factor, baseline))
+        _print_row(rows[-1], header=k == 0)
+    ratios = [r["ratio"] for r in rows]
+    summary = dict(min_ratio=min(ratios), median_ratio=round(float(np.median(ratios)), 1),
+                   n_shapes=len(rows),
+                   supports_as_reference=sum(r["ours_is_reference"] for r in rows))
+    print(f"minimum ratio {summary['min_ratio']}x, median {summary['median_ratio']}x; "
+          f"ours has the reference support on {summary['supports_as_reference']} "
+          f"of {len(rows)} shapes")
+    return dict(rows=rows, summary=summary)
 
 
 def _memory_child(which, n_times):
@@ -223,14 +200,20 @@ def measure_memory(limit_gb):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="*", default=["unweighted", "weighted"],
-                        choices=["unweighted", "weighted"])
-    parser.add_argument("--work-dir", default="/tmp/tfmxne-bench",
-                        help="cache folder for the forward model")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--suite", action="store_true", help="all shapes (the default)")
+    which.add_argument("--quick", action="store_true", help="4 shapes")
+    which.add_argument("--shapes", nargs="+", metavar="S",
+                       help="shapes whose name contains one of these strings")
+    parser.add_argument("--ref-factor", type=float, default=1e-4,
+                        help="the reference is MNE at tol times this")
     parser.add_argument("--repeats", type=int, default=1,
                         help="run each solver this many times; report the fastest")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also time DIR/tfmxne (another checkout) in the same process")
+    parser.add_argument("--json", metavar="FILE", help="write the rows and summary here")
     parser.add_argument("--memory", action="store_true",
-                        help="also measure peak memory at 1000 and 3000 samples")
+                        help="only measure peak memory at 1000 and 3000 samples")
     parser.add_argument("--mem-limit-gb", type=float, default=8.0,
                         help="address-space limit for MNE's memory run")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
@@ -238,13 +221,21 @@ def main():
     if args.memory_child:
         _memory_child(args.memory_child[0], int(args.memory_child[1]))
         return
-    if args.cases and not SAMPLE.is_dir():
-        sys.exit(f"sample data not found in {SAMPLE}")
-    for case in args.cases:
-        print(json.dumps(run_case(case, args.work_dir, args.repeats), indent=1),
-              flush=True)
     if args.memory:
         print(json.dumps(measure_memory(args.mem_limit_gb), indent=1))
+        return
+    if not solver_suite.SAMPLE.is_dir():
+        sys.exit(f"sample data not found in {solver_suite.SAMPLE}")
+    shapes = solver_suite.QUICK if args.quick else solver_suite.SUITE
+    if args.shapes:
+        shapes = [s for s in solver_suite.SUITE if any(k in s.name for k in args.shapes)]
+        if not shapes:
+            sys.exit(f"--shapes: no shape matches {args.shapes}; names: "
+                     + ", ".join(s.name for s in solver_suite.SUITE))
+    baseline = None if args.baseline is None else _load_package(args.baseline)
+    out = run_suite(shapes, args.repeats, args.ref_factor, baseline)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ def test_the_defaults_are_auto_and_the_schema_says_what_auto_means():
     assert yaml.safe_load((REPO / "config.yaml").read_text())["tfmxne"]["alpha"] == "auto"
     schema = yaml.safe_load(SCHEMA.read_text())
     alpha_text = schema["properties"]["tfmxne"]["properties"]["alpha"]["description"]
-    assert f"{AUTO_SETTINGS['meg']['alpha']:g} when they include MEG" in alpha_text
+    alpha_text = " ".join(alpha_text.split())
+    assert f"{AUTO_SETTINGS['meg']['alpha']} when they include MEG" in alpha_text
     assert f"{AUTO_SETTINGS['eeg']['alpha']} for EEG-only" in alpha_text
     weights_text = " ".join(schema["properties"]["prior"]["properties"]["weights"]["description"].split())
     assert "no weights when they include MEG" in weights_text and not AUTO_SETTINGS["meg"]["weights"]

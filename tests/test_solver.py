@@ -146,3 +146,47 @@ def test_invalid_input():
         solve(M, G, -1.0, 1.0)
     with pytest.raises(ValueError, match="n_tfmxne_iter"):
         solve(M, G, 1.0, 1.0, n_tfmxne_iter=0)
+
+
+@pytest.mark.parametrize("n_orient", [1, 3])
+@pytest.mark.parametrize("scale", [0.05, 0.3, 0.8])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sweep_matches_exact_double_precision(n_orient, scale, weighted):
+    """The screened single-precision sweep gives the exact dual norm (when it
+    exceeds alpha) and the exact most violating positions of a double-precision
+    brute force, for residuals near and far from the optimum.
+    """
+    from tfmxne.norms import epsilon_norm, orient_magnitude
+    from tfmxne.solver import _Problem, lipschitz_constants
+
+    rng = np.random.default_rng(n_orient)
+    G = rng.standard_normal((30, 200 * n_orient))
+    R = rng.standard_normal((30, 64))
+    tf = TFDictionary([16, 32], [4, 8], 64)
+    rho = 0.1
+    ws = rng.uniform(0.5, 2.0, 200) if weighted else None
+    wt = rng.uniform(0.0, 2.0, (200, tf.n_coefs)) if weighted else None
+    Y = orient_magnitude(tf.analysis(G.T @ R), n_orient)
+    nus = epsilon_norm(Y, rho, tf.counts, ws, wt)
+    total = scale * nus.max()
+    prob = _Problem(R, G, total * (1 - rho), total * rho, tf, n_orient,
+                    lipschitz_constants(G, n_orient), ws, wt)
+    exclude = np.argsort(-nus)[:1]
+    nu, new = prob.sweep(R, exclude=exclude, n_new=20)
+    violating = np.setdiff1d(np.flatnonzero(nus > total), exclude)
+    assert len(violating) > 0
+    np.testing.assert_allclose(nu, nus.max(), rtol=1e-12)
+    # the violation orders positions like (y - alpha_t w)_+ norms, not like nu:
+    soft = np.maximum(Y - total * rho * (1.0 if wt is None else wt), 0.0)
+    if wt is not None:
+        soft[wt == 0] = 0.0
+    v = np.sqrt((soft**2) @ tf.counts) / (total * (1 - rho) * (1.0 if ws is None else ws))
+    v[exclude] = 0.0
+    expected = np.flatnonzero(v > 1.0)
+    expected = np.sort(expected[np.argsort(-v[expected], kind="stable")[:20]])
+    np.testing.assert_array_equal(new, expected)
+    # below alpha everywhere: no new position, nu at most alpha (the dual point is R)
+    prob = _Problem(R, G, 1.01 * nus.max() * (1 - rho), 1.01 * nus.max() * rho, tf,
+                    n_orient, lipschitz_constants(G, n_orient), ws, wt)
+    nu, new = prob.sweep(R, exclude=[], n_new=20)
+    assert len(new) == 0 and nu <= 1.01 * nus.max()

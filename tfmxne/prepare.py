@@ -49,7 +49,7 @@ from ._mne_private import (
     _triage_loose,
     make_projector,
 )
-from .solver import logger
+from .solver import block_grams, logger
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Orientation:
         """
         if self.n_orient == 1:
             return np.einsum("ij,ij->j", gain, gain), None
-        grams = _source_grams(gain)
+        grams = block_grams(gain, 3)
         if self.rotation is None:
             return np.einsum("pii->pi", grams).ravel(), grams
         norms = np.einsum("pki,pij,pkj->pk", self.rotation, grams, self.rotation)
@@ -130,17 +130,6 @@ class Orientation:
 def _columns_of(sources, n_orient):
     """Column indices of ``sources`` (position indices), ``n_orient`` per source."""
     return (sources[:, None] * n_orient + np.arange(n_orient)).ravel()
-
-
-def _source_grams(gain):
-    """3 x 3 Gram matrix of the 3 columns of each source, shape (n_sources, 3, 3)."""
-    stored = gain.reshape(len(gain), -1, 3)
-    grams = np.empty((stored.shape[1], 3, 3))
-    for i in range(3):
-        for j in range(i, 3):
-            grams[:, i, j] = grams[:, j, i] = np.einsum(
-                "cp,cp->p", stored[:, :, i], stored[:, :, j])
-    return grams
 
 
 def _surface_rotation(src):

@@ -31,9 +31,12 @@ running maximum.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .anderson import AndersonExtrapolator
 from .debias import compute_bias
@@ -51,7 +54,28 @@ logger = logging.getLogger("tfmxne")
 
 _WORKING_SET_GROWTH = 32  # fewest positions added to the working set per outer step
 _ANDERSON_MAX_SIZE = 2**22  # largest active problem (coefficients) extrapolated
-_POLISH = 0.1  # a converged solution is refined on its support to this share of tol
+_POLISH = 0.01  # a converged solution is refined on its support to this share of tol
+_SWEEP_CHUNK = 2**18  # entries of G^T R per chunk of a sweep (small: the STFT stays in cache)
+
+
+_BLAS = None  # threadpoolctl's controller, made on first use (it inspects libraries)
+
+
+@contextmanager
+def blas_on_one_thread():
+    """Limit BLAS to one thread; yield the number it was allowed before.
+
+    The solver's BLAS calls are small (block updates) or split into independent
+    chunks that a sweep runs on that many Python threads itself: unlike BLAS
+    threads, which wait for each other at every call, they lose nothing when
+    another process takes a core.
+    """
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController().select(user_api="blas")
+    n_threads = max([lib["num_threads"] for lib in _BLAS.info()] + [1])
+    with _BLAS.limit(limits=1):
+        yield n_threads
 
 
 @dataclass
@@ -98,19 +122,34 @@ class SolverResult:
         return self.p_obj[-1] if self.p_obj else np.nan
 
 
+def block_grams(G, n_orient):
+    """``G_j^T G_j`` of each block of ``n_orient`` columns, (n_pos, n_orient, n_orient).
+
+    One dot product per pair of orientations over all blocks at once (a batched
+    ``einsum`` over the 3 x 3 products is several times slower).
+    """
+    Gb = G.reshape(G.shape[0], -1, n_orient)
+    grams = np.empty((Gb.shape[1], n_orient, n_orient))
+    for i in range(n_orient):
+        for j in range(i, n_orient):
+            grams[:, i, j] = grams[:, j, i] = np.einsum("cp,cp->p", Gb[:, :, i], Gb[:, :, j])
+    return grams
+
+
 def lipschitz_constants(G, n_orient):
     """``L_j = ||G_j^T G_j||_2``, the Lipschitz constant of each block."""
     if n_orient == 1:
         return np.sum(G * G, axis=0)
-    Gb = G.reshape(G.shape[0], -1, n_orient).transpose(1, 0, 2)
-    return np.linalg.eigvalsh(np.einsum("psi,psj->pij", Gb, Gb))[:, -1]
+    return np.linalg.eigvalsh(block_grams(G, n_orient))[:, -1]
 
 
 class _Problem:
     """Data, dictionary, penalties and weights of one (weighted) problem."""
 
-    def __init__(self, M, G, alpha_space, alpha_time, tf, n_orient, L, w_space, w_time):
+    def __init__(self, M, G, alpha_space, alpha_time, tf, n_orient, L, w_space, w_time,
+                 n_threads=1):
         self.M, self.G, self.tf, self.n_orient = M, G, tf, n_orient
+        self.n_threads = n_threads  # workers of a sweep (BLAS runs on one thread)
         self.alpha_space, self.alpha_time = alpha_space, alpha_time
         self.n_pos = G.shape[1] // n_orient
         # blocks: (n_pos, n_sensors, n_orient)
@@ -127,6 +166,7 @@ class _Problem:
             self.zero_mask = w_time == 0.0
         total = alpha_space + alpha_time
         self.l1_ratio = alpha_time / total if total > 0 else 0.0
+        self._G32 = self._G_norms = None  # single-precision copy for sweeps
 
     def block(self, j, gtr, Z_j, X_j):
         """Proximal update of position j given ``gtr = G_j^T R``.
@@ -167,36 +207,135 @@ class _Problem:
         return dual_norm(self.G[:, self.columns(pos)], R, self.tf,
                                  self.l1_ratio, self.n_orient, ws, wt)
 
-    def sweep(self, R):
-        """Dual norm at R and the violation of every position, from one pass.
+    def sweep(self, R, exclude=(), n_new=0):
+        """Dual norm at R and the most violating positions, from one pass.
 
-        The violation of position j is ``||(|Phi G_j^T R| - alpha_t w^t_j)_+||_c
-        / (alpha_s w^s_j)``: above 1 exactly when its epsilon-norm exceeds
-        ``alpha_s + alpha_t``, i.e. when ``Z_j = 0`` breaks the optimality
-        conditions (a block update would move it). ``Phi G^T R`` is formed
-        chunk by chunk (as magnitudes only, :meth:`TFDictionary.power`), so
-        memory stays linear in the number of time samples.
+        The violation of position j is ``v_j = ||(|Phi G_j^T R| - alpha_t
+        w^t_j)_+||_c / (alpha_s w^s_j)``: above 1 exactly when its epsilon-norm
+        ``nu_j`` exceeds ``A = alpha_s + alpha_t``, i.e. when ``Z_j = 0`` breaks
+        the optimality conditions (a block update would move it).
+
+        One GEMM ``G^T R`` per chunk of columns (memory linear in the number of
+        time samples) and an STFT in single precision give every ``v_j`` to
+        within a bound (:meth:`_approximate`); exact values, in double
+        precision, are then computed only where they decide something:
+
+        * ``nu``: since ``||(y - rho w t)_+||`` decreases in ``t``,
+          ``nu_j <= v_j A``, so positions are visited in decreasing order of
+          that bound until it is below the running maximum. If no position
+          violates, ``nu <= A`` and its exact value is not needed (the dual
+          point is ``R`` itself): the value returned is then at most ``A``.
+        * the new positions: the ``n_new`` largest exact violations above 1,
+          outside ``exclude``, ties to the lower index.
+
+        Returns
+        -------
+        nu : float
+            The dual norm ``||Phi G^T R||_eps`` if above ``A``, else at most ``A``.
+        new : array of int
+            The new positions, sorted.
         """
-        tf, no, rho = self.tf, self.n_orient, self.l1_ratio
-        ws = np.ones(self.n_pos) if self.w_space is None else self.w_space
-        violation = np.empty(self.n_pos)
+        total = self.alpha_space + self.alpha_time
+        approx, slack = self._approximate(R)
+        upper = approx + slack
+        exact = {}
         nu = 0.0
-        step = max(32, 2**21 // (tf.n_coefs * no))
-        for lo in range(0, self.n_pos, step):
+
+        def visit(idx):
+            nonlocal nu
+            idx = np.array([j for j in idx if j not in exact], dtype=int)
+            if len(idx):
+                v, nu = self._exact(self.G[:, self.columns(idx)].T @ R, idx, nu)
+                exact.update(zip(idx.tolist(), v.tolist()))
+
+        # nu: visit possible violators while their bound can beat the maximum
+        violators = np.flatnonzero(upper > 1.0)
+        violators = violators[np.argsort(-upper[violators], kind="stable")]
+        lo, size = 0, 32
+        while lo < len(violators):
+            idx = violators[lo : lo + size]
+            if np.isfinite(upper[idx[0]]) and upper[idx[0]] * total <= max(nu, total):
+                break
+            visit(idx)
+            lo, size = lo + size, 2 * size
+        # the n_new largest violations: refine all that may be among them
+        upper[np.asarray(exclude, dtype=int)] = 0.0
+        cand = np.flatnonzero(upper > 1.0)
+        if n_new and len(cand) > n_new:
+            kth = np.partition(approx[cand] - slack[cand], len(cand) - n_new)[len(cand) - n_new]
+            cand = cand[upper[cand] >= kth]
+        visit(cand)
+        v = np.array([exact[j] for j in cand])
+        cand = cand[v > 1.0]
+        order = np.argsort(-v[v > 1.0], kind="stable")
+        return nu, np.sort(cand[order[:n_new]])
+
+    def _approximate(self, R):
+        """Every violation ``v_j`` in single precision, and a bound on its error.
+
+        The violation is 1-Lipschitz in ``G_j^T R`` (Frobenius norm over
+        ``alpha_s w^s_j``: the frame is tight and thresholding contracts), so
+        the error is bounded by that of ``G_j^T R`` in single precision,
+        ``(n_sensors + 2) 2^-24 ||G_j||_F ||R||_F`` (Higham's bound for a dot
+        product), plus that of the float32 STFT, ``1e-5 ||G_j^T R||_F`` (its
+        relative error is about ``wsize * 6e-8``), plus the rounding of the sum
+        of ``n_coefs`` squares (relative): ``slack`` is their sum, the last two
+        doubled.
+        """
+        no, n_times = self.n_orient, R.shape[1]
+        ws = np.ones(self.n_pos) if self.w_space is None else self.w_space
+        if self.alpha_space == 0:  # any excess is an infinite violation: all exact
+            return np.full(self.n_pos, np.inf), np.zeros(self.n_pos)
+        if self._G32 is None:
+            self._G32 = self.G.astype(np.float32)
+            self._G_norms = np.sqrt(np.sum(self.Gb**2, axis=(1, 2)))
+        R32 = R.astype(np.float32)
+        excess, norms = np.empty(self.n_pos), np.empty(self.n_pos)
+        step = max(32, _SWEEP_CHUNK // (n_times * no))
+
+        def chunk(lo):
             hi = min(lo + step, self.n_pos)
-            Y = np.sqrt(tf.power(self.G[:, lo * no : hi * no].T @ R, no))
-            W = None
-            if self.w_time is not None:
-                W = self.w_time[lo:hi][:, tf.power_order]
-                Y = np.where(W > 0, Y, 0.0)
-            soft = Y - self.alpha_time * (1.0 if W is None else W)
-            np.maximum(soft, 0.0, out=soft)
-            excess = np.sqrt((soft * soft) @ tf.power_counts)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                violation[lo:hi] = np.where(excess > 0, excess / (self.alpha_space
-                                                                  * ws[lo:hi]), 0.0)
-            nu = chunk_max(Y, W, ws[lo:hi], rho, tf.power_counts, nu)
-        return nu, violation
+            GTR = self._G32[:, lo * no : hi * no].T @ R32
+            norms[lo:hi] = np.linalg.norm(GTR.reshape(hi - lo, -1), axis=1)
+            excess[lo:hi] = self._excess(GTR, np.arange(lo, hi), np.float32)[0]
+
+        starts = range(0, self.n_pos, step)
+        if self.n_threads > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(self.n_threads) as pool:
+                list(pool.map(chunk, starts))
+        else:
+            for lo in starts:
+                chunk(lo)
+        gemm_error = (self.G.shape[0] + 2) * 2.0**-24 * self._G_norms * np.linalg.norm(R)
+        scale = self.alpha_space * ws
+        approx = excess / scale
+        slack = (gemm_error + 2e-5 * norms) / scale + 2 * self.tf.n_coefs * 6e-8 * approx
+        return approx, slack
+
+    def _excess(self, GTR, idx, dtype):
+        """``||(|Phi G_j^T R| - alpha_t w^t_j)_+||_c`` of positions ``idx``.
+
+        ``GTR`` holds their rows of ``G^T R`` (``n_orient`` per position).
+        Returns it with the magnitudes ``Y`` and the time weights ``W`` (None).
+        """
+        tf = self.tf
+        Y = np.sqrt(tf.power(GTR, self.n_orient, dtype))
+        W = None
+        if self.w_time is not None:
+            W = self.w_time[idx][:, tf.power_order].astype(dtype)
+            Y = np.where(W > 0, Y, 0.0).astype(dtype, copy=False)
+        soft = Y - self.alpha_time * (1.0 if W is None else W)
+        np.maximum(soft, 0.0, out=soft)
+        soft *= soft
+        return np.sqrt(soft @ tf.power_counts.astype(dtype)), Y, W
+
+    def _exact(self, GTR, idx, nu):
+        """Violations of positions ``idx`` and ``max(nu, their epsilon-norms)``."""
+        excess, Y, W = self._excess(GTR, idx, np.float64)
+        ws = np.ones(len(idx)) if self.w_space is None else self.w_space[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            violation = np.where(excess > 0, excess / (self.alpha_space * ws), 0.0)
+        return violation, chunk_max(Y, W, ws, self.l1_ratio, self.tf.power_counts, nu)
 
     def columns(self, pos):
         """Columns of G of the positions pos."""
@@ -398,7 +537,8 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
         cols = prob.columns(pos)
         GX = prob.G[:, cols] @ X
         state.R = prob.M - GX
-        nu, violation = prob.sweep(state.R)
+        n_new = max(_WORKING_SET_GROWTH, len(pos))
+        nu, new = prob.sweep(state.R, exclude=pos, n_new=n_new)
         gap, p_obj, best_dual = prob.gap(state.R, GX, Z, pos, best_dual, nu=nu)
         _record(result, p_obj, gap, full=True)
         logger.info("dgap %.2e :: p_obj %f :: n_active %d", gap, p_obj, len(pos))
@@ -414,10 +554,6 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
                 "TF-MxNE did not converge: %d outer iterations (%d passes), "
                 "gap %.2e >= tol %.2e", max_outer, result.n_iter, gap, tol)
             break
-        violation[pos] = 0.0
-        candidates = np.flatnonzero(violation > 1.0)
-        n_new = max(_WORKING_SET_GROWTH, len(pos))
-        new = candidates[np.argsort(-violation[candidates], kind="stable")[:n_new]]
         # no violation: the support is right, finish on it; else solve loosely
         inner_tol = max(tol, 0.3 * gap) if len(new) else tol
         _active_passes(state, np.union1d(pos, new), maxit, inner_tol, dgap_freq, result)
@@ -490,21 +626,23 @@ def solve(M, G, alpha_space, alpha_time, wsize=64, tstep=4, n_orient=1, maxit=20
                     "fit (not sparse) and the gap only reaches tol slowly.")
     tf = TFDictionary(wsize, tstep, M.shape[1])
     L = lipschitz_constants(G, n_orient)
-    if n_tfmxne_iter == 1:
-        prob = _Problem(M, G, alpha_space, alpha_time, tf, n_orient, L,
-                        w_space, w_time)
-        result = _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer)
-    else:
-        result = _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L,
-                                   n_tfmxne_iter, maxit, tol, dgap_freq, max_outer)
-    if debias and result.active_set.any():
-        result.X = result.X * compute_bias(
-            M, G[:, result.active_set], result.X, n_orient)[:, None]
+    with blas_on_one_thread() as n_threads:
+        if n_tfmxne_iter == 1:
+            prob = _Problem(M, G, alpha_space, alpha_time, tf, n_orient, L,
+                            w_space, w_time, n_threads)
+            result = _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer)
+        else:
+            result = _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L,
+                                       n_tfmxne_iter, maxit, tol, dgap_freq, max_outer,
+                                       n_threads)
+        if debias and result.active_set.any():
+            result.X = result.X * compute_bias(
+                M, G[:, result.active_set], result.X, n_orient)[:, None]
     return result
 
 
 def _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L, n_iter,
-                      maxit, tol, dgap_freq, max_outer):
+                      maxit, tol, dgap_freq, max_outer, n_threads):
     """Iterative reweighting: each problem is restricted to the current support."""
     active = np.ones(G.shape[1], dtype=bool)
     Z = np.zeros((G.shape[1], tf.n_coefs), dtype=np.complex128)
@@ -520,7 +658,7 @@ def _solve_reweighted(M, G, alpha_space, alpha_time, tf, n_orient, L, n_iter,
             np.divide(0.5, mag, out=w_time, where=mag > 0)
         pos_mask = active[::n_orient]
         prob = _Problem(M, G[:, active], alpha_space, alpha_time, tf, n_orient,
-                        L[pos_mask], w_space, w_time)
+                        L[pos_mask], w_space, w_time, n_threads)
         res = _solve_active_set(prob, maxit, tol, dgap_freq, Z, max_outer)
         active[active] = res.active_set
         Z = res.Z

@@ -2,8 +2,9 @@
 
 The localisation benchmark (``benchmarks/bench_localisation.py``, docs/localisation.md)
 has a different winner by data type: with MEG channels (the real sample head, MEG+EEG)
-no dSPM weights and a fixed alpha of 70 % find the most sources at the best precision;
-with EEG only (the template head) the dSPM weights with alpha chosen by SURE do. ``auto``
+no dSPM weights with ``alpha: noise`` (``noise_margin`` 1.6, the schema default) score
+the best F1; with EEG only (the template head) the dSPM weights with alpha chosen by
+SURE do. ``auto``
 takes the winner for the channels that are solved, so one default serves both.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import mne
 #: The benchmark's winner (``prior.weights``, ``tfmxne.alpha``) by modality, and its name
 #: in the benchmark's table.
 AUTO_SETTINGS = {
-    "meg": {"weights": False, "alpha": 70.0, "benchmark": "noprior-a70"},
+    "meg": {"weights": False, "alpha": "noise", "benchmark": "noprior-noise1.6"},
     "eeg": {"weights": True, "alpha": "sure", "benchmark": "dspm-wmin8-sure-baseline"},
 }
 
