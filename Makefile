@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+MBP_STAMP := $(VENV)/.installed-mbp
 CORES ?= 2
 DEMO_ROOT ?= demo_data/bids
 
@@ -18,6 +19,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# Test extra: mne-bids-pipeline for tests/test_mbp.py (pinned in requirements-mbp.lock).
+$(MBP_STAMP): $(STAMP) requirements-mbp.lock
+	$(BIN)/python -m pip install --quiet -r requirements-mbp.lock -c requirements.lock
+	touch $(MBP_STAMP)
+
 demo-data: install
 	$(BIN)/python -m tfmxne_workflow.simulation.demo --bids-root $(DEMO_ROOT)
 
@@ -27,7 +33,7 @@ demo: demo-data
 	@echo "Reports: $$(ls $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*/*_report.html $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*_report.html 2>/dev/null | head -n 4)"
 	@echo "Study summary: $(DEMO_ROOT)/derivatives/tfmxne/study_summary.html"
 
-test: install
+test: install $(MBP_STAMP)
 	$(BIN)/python -m pytest -q tests
 
 # A one-node SLURM cluster on 127.0.0.1 (root, Debian: installs munge and Slurm if missing),
@@ -38,7 +44,7 @@ test-slurm: install
 	SLURM_CONF=$(SLURM_STATE)/slurm.conf timeout -s INT 3000 $(BIN)/python -m pytest -q -rs tests/slurm; \
 	  status=$$?; tests/slurm/cluster.sh stop $(SLURM_STATE); exit $$status
 
-test-fast: install
+test-fast: install $(MBP_STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
 lint: demo-data

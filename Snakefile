@@ -4,8 +4,18 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/ingest.smk"
-include: "workflow/rules/covariance.smk"
+
+
+if MBP_MODE:  # mne-bids-pipeline's derivatives replace our ingestion
+
+    include: "workflow/rules/mbp.smk"
+
+else:
+
+    include: "workflow/rules/ingest.smk"
+    include: "workflow/rules/covariance.smk"
+
+
 include: "workflow/rules/forward.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/solve.smk"

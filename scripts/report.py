@@ -5,7 +5,7 @@ from pathlib import Path
 import mne
 import pandas as pd
 
-from tfmxne_workflow import atomic
+from tfmxne_workflow import atomic, mbp
 from tfmxne_workflow.logs import logging_to
 from tfmxne_workflow.stages import report
 
@@ -31,4 +31,7 @@ with logging_to(snakemake.log[0]):
             snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
             figures_dir, snakemake.params.max_tf_maps,
         )
+    if inp.provenance:  # input.source: mne-bids-pipeline
+        record = json.loads(Path(inp.provenance[0]).read_text(encoding="utf-8"))
+        rep.add_html(mbp.provenance_html(record), title="Where the data came from", section="Configuration")
     atomic.save_report(rep, snakemake.output.html)

@@ -5,7 +5,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from tfmxne_workflow import dataset
+from tfmxne_workflow import dataset, mbp
 from tfmxne_workflow import validate as checks
 from tfmxne_workflow.code_inputs import code_inputs
 from tfmxne_workflow.stages import common_space
@@ -44,13 +44,40 @@ with checks.exit_on_bad_input():
         reuse=not ON_HOST,
     )
     RECORDINGS = {(r.subject, r.ses): r for r in STUDY.recordings}
+
+# --- input.source: mne-bids-pipeline (issue 13; rules in mbp.smk) -----------------------
+MBP_MODE = config["input"]["source"] == "mne-bids-pipeline"
+MBP_ROOT = mbp.mbp_root(BIDS_ROOT, config["input"]["mbp_root"])
+MBP_PROVENANCE = f"{DERIV}/mbp_provenance.json"
+MBP_FILES, MBP_SELECTED = {}, {}
+if MBP_MODE:
+    with checks.exit_on_bad_input():
+        _MBP_CONFIG = config["input"]["mbp_config"]
+        _MBP_CONDITIONS = mbp.conditions(mbp.read_config(_MBP_CONFIG))
+        MBP_FILES = mbp.study_files(MBP_ROOT, RECORDINGS.values(), TASK, DATATYPE, _MBP_CONFIG)
+        MBP_SELECTED = {
+            key: mbp.select_conditions(
+                config["conditions"],
+                _MBP_CONDITIONS,
+                mbp.epochs_event_names(files.epochs),
+                files.epochs,
+                _MBP_CONFIG,
+            )
+            for key, files in MBP_FILES.items()
+        }
+MBP_FORWARD = MBP_MODE and all(files.fwd for files in MBP_FILES.values())
+# ----------------------------------------------------------------------------------------
+
+with checks.exit_on_bad_input():
     if ON_HOST:
         checks.check_raw_files(RECORDINGS.values())
         checks.check_channels(RECORDINGS.values(), config["preprocessing"]["ch_types"])
         if config["noise_cov"]["source"] == "empty_room":
             for r in RECORDINGS.values():
                 dataset.empty_room_file(r.raw_files[0])
-        if FWD["source"] == "precomputed":
+        if MBP_FORWARD:
+            pass  # MBP's forwards, checked against the epochs by rule mbp_forward
+        elif FWD["source"] == "precomputed":
             checks.check_precomputed_forwards(
                 FWD["fname"], RECORDINGS.values(), config["preprocessing"]["ch_types"]
             )
@@ -65,7 +92,7 @@ with checks.exit_on_bad_input():
 
 # Common space (fsaverage): the template cortex is fsaverage5; FreeSurfer anatomy (also
 # named for precomputed forwards) maps through ?h.sphere.reg; else there is none.
-if FWD["source"] == "template":
+if FWD["source"] == "template" and not MBP_FORWARD:
     COMMON_SPACE = "template"
 elif FWD["subjects_dir"]:
     COMMON_SPACE = "sphere"
@@ -80,10 +107,14 @@ with checks.exit_on_bad_input():
 
 # Condition labels (letters and digits) for the trial types, one mapping for the study.
 with checks.exit_on_bad_input():
-    _SELECTED = {
-        key: dataset.select_conditions(config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}")
-        for key, found in STUDY.trial_types.items()
-    }
+    _SELECTED = (
+        {
+            key: dataset.select_conditions(config["conditions"], found, f"sub-{key[0]}{key[1]} task-{TASK}")
+            for key, found in STUDY.trial_types.items()
+        }
+        if not MBP_MODE
+        else {key: sorted(selected) for key, selected in MBP_SELECTED.items()}
+    )
     LABELS = dataset.condition_labels(sorted({t for ts in _SELECTED.values() for t in ts}))
 TRIAL_TYPE_LABEL = {t: label for label, t in LABELS.items()}
 
@@ -305,3 +336,45 @@ def condition_files(suffix):
 def recording_ids(cond):
     """``sub-XX[_ses-YY]`` of the recordings that have ``cond``, in input order."""
     return [f"sub-{subject}{ses}" for subject, ses in recordings_with(cond)]
+
+
+# mne-bids-pipeline input (issue 13): input functions of the rules in mbp.smk and the report.
+
+
+def mbp_files(wildcards):
+    """The recording's :class:`tfmxne_workflow.mbp.MbpFiles`."""
+    return MBP_FILES[(wildcards.subject, wildcards.ses)]
+
+
+def mbp_selectors(wildcards):
+    """MBP condition name -> epochs selector of the recording."""
+    return MBP_SELECTED[(wildcards.subject, wildcards.ses)]
+
+
+def mbp_evoked_inputs(wildcards):
+    files = mbp_files(wildcards)
+    inputs = {"epochs": str(files.epochs), "code": code_of("mbp_evoked")}
+    if files.evoked:
+        inputs["evoked"] = str(files.evoked)
+    return inputs
+
+
+def mbp_cov_inputs(wildcards):
+    files = mbp_files(wildcards)
+    inputs = {"epochs": str(files.epochs), "code": code_of("mbp_noise_cov")}
+    if files.cov:
+        inputs["cov"] = str(files.cov)
+    return inputs
+
+
+def mbp_provenance_inputs(wildcards):
+    inputs = {"config": config["input"]["mbp_config"], "code": code_of("mbp_provenance")}
+    for name in ("dataset_description.json", f"task-{TASK}_log.xlsx"):
+        if (MBP_ROOT / name).is_file():
+            inputs[name.split(".")[0].replace("-", "_")] = str(MBP_ROOT / name)
+    return inputs
+
+
+def provenance_file(wildcards):
+    """The report's "Where the data came from" record (mne-bids-pipeline input only)."""
+    return [MBP_PROVENANCE] if MBP_MODE else []

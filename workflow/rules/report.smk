@@ -38,6 +38,7 @@ rule report:
         fwd=recording_file("_fwd.fif"),
         conditions=recording_file("_conditions.tsv"),
         truth=truth_file,
+        provenance=provenance_file,
         code=code_of("report"),
     output:
         html=report(

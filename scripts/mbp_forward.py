@@ -1,0 +1,13 @@
+"""Rule mbp_forward: MBP's forward, checked against the cleaned epochs' channels and copied in."""
+import mne
+
+from tfmxne_workflow import atomic
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import forward
+from tfmxne_workflow.validate import exit_on_bad_input
+
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
+    fwd = forward.read_precomputed(snakemake.input.fwd, snakemake.wildcards.subject)
+    forward.check_forward_channels(fwd, mne.io.read_info(snakemake.input.epochs, verbose="error"),
+                                   f"mne-bids-pipeline's forward {snakemake.input.fwd}")
+    atomic.write_forward(fwd, snakemake.output[0])

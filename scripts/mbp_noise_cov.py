@@ -1,0 +1,16 @@
+"""Rule mbp_noise_cov: MBP's noise covariance on the epochs' channels, else ours from their baseline."""
+import mne
+
+from tfmxne_workflow import atomic, mbp
+from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.stages import covariance
+from tfmxne_workflow.validate import exit_on_bad_input
+
+with exit_on_bad_input(), logging_to(snakemake.log[0]):
+    inp = snakemake.input
+    epochs = mne.read_epochs(inp.epochs, preload="cov" not in inp.keys(), verbose="error")
+    if "cov" in inp.keys():
+        cov = mbp.restrict_covariance(mne.read_cov(inp.cov, verbose="error"), epochs.info, inp.cov, inp.epochs)
+    else:
+        cov = covariance.baseline_covariance(epochs, tmax=snakemake.params.tmax, method=snakemake.params.method)
+    atomic.write_cov(cov, snakemake.output[0])
