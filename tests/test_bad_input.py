@@ -59,10 +59,10 @@ def test_wrong_type(config, message):
     assert message in config_error(config)
 
 
-@pytest.mark.parametrize("alpha", [100, 150.0, -1, "auto"])
+@pytest.mark.parametrize("alpha", [100, 150.0, -1, "SURE"])
 def test_alpha_out_of_range(alpha):
-    assert (f"tfmxne.alpha = {alpha!r} is not allowed; expected a number >= 0 and < 100, or 'sure'"
-            in config_error({"tfmxne": {"alpha": alpha}}))
+    assert (f"tfmxne.alpha = {alpha!r} is not allowed; expected a number >= 0 and < 100, or one of "
+            "'noise', 'sure', 'auto'" in config_error({"tfmxne": {"alpha": alpha}}))
 
 
 @pytest.mark.parametrize(("config", "message"), [

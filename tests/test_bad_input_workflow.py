@@ -62,7 +62,7 @@ CASES = {
         "Error: the configuration has a problem:",
         "tfmxne.alpah is not a configuration key; did you mean 'alpha'?"]),
     "config_range": (None, {"tfmxne": {"alpha": 150, "l1_ratio": 1.5}}, None, [
-        "tfmxne.alpha = 150 is not allowed; expected a number >= 0 and < 100, or 'sure'",
+        "tfmxne.alpha = 150 is not allowed; expected a number >= 0 and < 100, or one of 'noise', 'sure', 'auto'",
         "tfmxne.l1_ratio = 1.5 is not allowed; expected a number >= 0 and <= 1"]),
     "config_crop": (None, {"crop": {"tmin": -0.3}}, None, [
         "the reported window crop.tmin..tmax (-0.3..0.3 s) must lie inside the solve window"]),

@@ -177,12 +177,9 @@ def mbp_run(tmp_path_factory):
     mbp_s = time.perf_counter() - start
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     configfile = workdir / "config.yaml"
-    # The solve settings are pinned (dSPM weights, alpha by SURE): this test is about MBP's
-    # input, not the defaults; with prior.weights/tfmxne.alpha: auto (MEG: no weights, alpha
-    # 70) our own ingestion misses the same two right-hemisphere sources of this subject.
+    # the defaults, as the demo test runs them on our own ingestion
     configfile.write_text(f"bids_root: {bids_root}\ninput:\n  source: mne-bids-pipeline\n"
-                          f"  mbp_config: {mbp_config}\nforward:\n  bem_ico: 3\n"
-                          "prior:\n  weights: true\ntfmxne:\n  alpha: sure\n  n_tfmxne_iter: 1\n")
+                          f"  mbp_config: {mbp_config}\nforward:\n  bem_ico: 3\n")
     start = time.perf_counter()
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     return {"workdir": workdir, "bids_root": bids_root, "configfile": configfile, "mbp_config": mbp_config,

@@ -76,16 +76,25 @@ def test_noise_alone_gives_no_source_and_a_response_does(sample_data, small_forw
                                   return_info=True, **kw)
         assert len(stc.data) == 0, f"seed {seed}: {len(stc.data)} sources from noise alone"
         assert len(tf_mixed_norm(noise, fwd, cov, alpha=50.0, **kw).data) > 0
-    stc, info = tf_mixed_norm(_simulated(evoked, fwd, cov, 40e-9, 0), fwd, cov, alpha="noise",
-                              noise_margin=1.6, return_info=True, **kw)
+    burst = _simulated(evoked, fwd, cov, 40e-9, 0)
+    stc, info = tf_mixed_norm(burst, fwd, cov, alpha="noise", noise_margin=1.6, noise_floor=0.0,
+                              return_info=True, **kw)
     assert len(stc.data) > 0
     assert info["alpha"] < 100.0
     expected = 1.6 * np.quantile(info["noise_alpha"], 0.95)
     assert info["alpha"] == pytest.approx(expected, rel=1e-12)
+    # the floor takes over where the noise term is below it
+    floor = expected + 10.0
+    _, info = tf_mixed_norm(burst, fwd, cov, alpha="noise", noise_margin=1.6, noise_floor=floor,
+                            return_info=True, **kw)
+    assert info["alpha"] == pytest.approx(floor, rel=1e-12)
 
 
-def test_noise_margin_below_one_is_refused(sample_data, small_forward):  # noqa: F811
+def test_noise_margin_and_floor_out_of_range_are_refused(sample_data, small_forward):  # noqa: F811
     evoked, cov = sample_data
     with pytest.raises(ValueError, match="noise_margin must be a number >= 1"):
         tf_mixed_norm(evoked, small_forward, cov, alpha="noise", l1_ratio=0.03,
                       noise_margin=0.5, verbose="error")
+    with pytest.raises(ValueError, match=r"noise_floor must be in range \[0, 100\)"):
+        tf_mixed_norm(evoked, small_forward, cov, alpha="noise", l1_ratio=0.03,
+                      noise_floor=100.0, verbose="error")

@@ -259,7 +259,7 @@ def test_tf_mixed_norm_alpha_sure(sample_data, small_forward):  # noqa: F811
     assert info_fixed["sure"] is None and info_fixed["alpha"] == info["alpha"]
     with pytest.raises(ValueError, match="n_tfmxne_iter"):
         tfmxne.tf_mixed_norm(evoked, fwd, cov, alpha="sure", n_tfmxne_iter=2, **kw)
-    with pytest.raises(ValueError, match="or 'sure'"):
+    with pytest.raises(ValueError, match="'sure' or 'noise'"):
         tfmxne.tf_mixed_norm(evoked, fwd, cov, alpha="auto", **kw)
 
 

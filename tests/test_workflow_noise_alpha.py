@@ -22,10 +22,12 @@ def test_noise_alpha_is_recorded_and_reported(demo_run):
         assert record["sure"] is None
         draws = np.asarray(record["noise_alpha"])
         assert len(draws) == 20 and (draws > 0).all()
-        margin = record["params"]["noise_margin"]
-        assert record["alpha"] == pytest.approx(min(margin * np.quantile(draws, 0.95), 100.0))
+        margin, floor = record["params"]["noise_margin"], record["params"]["noise_floor"]
+        expected = min(max(margin * np.quantile(draws, 0.95), floor), 100.0)
+        assert record["alpha"] == pytest.approx(expected)
         # the demo's responses stand well above their noise
         assert record["alpha"] < 100.0 and record["n_active"] > 0
     for report in demo_run["deriv"].glob("sub-*/meg/*_report.html"):
         text = report.read_text()
         assert "set by the noise: noise_margin 1.6" in text and "auto for MEG data" in text
+        assert "floor 30" in text

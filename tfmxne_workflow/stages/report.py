@@ -35,10 +35,11 @@ def _summary_html(cond, ev) -> str:
                  f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
     if record.get("noise_alpha"):
         draws = np.asarray(record["noise_alpha"])
-        margin = (record.get("params") or {}).get("noise_margin")
-        note += (f"<p>alpha = {alpha:.3g} % of alpha_max set by the noise: noise_margin {margin:g} x "
-                 f"the 95th percentile of alpha_max over {len(draws)} draws of the noise alone "
-                 f"({draws.min():.3g}-{draws.max():.3g} % of the data's).</p>")
+        params = record.get("params") or {}
+        note += (f"<p>alpha = {alpha:.3g} % of alpha_max set by the noise: noise_margin "
+                 f"{params.get('noise_margin'):g} x the 95th percentile of alpha_max over "
+                 f"{len(draws)} draws of the noise alone ({draws.min():.3g}-{draws.max():.3g} % "
+                 f"of the data's), floor {params.get('noise_floor'):g} %.</p>")
     return (
         f"<p>{found}. Solver: {verdict}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
