@@ -171,17 +171,18 @@ def choose(summary: pd.DataFrame) -> dict:
     return {head: str(g.loc[g["f1"].idxmax(), "config"]) for head, g in fixed.groupby("head")}
 
 
-def auto_matches(winners: dict) -> str:
-    """Whether ``auto`` (:data:`~tfmxne_workflow.stages.auto_settings.AUTO_SETTINGS`)
-    takes each head's winner: one line per head.
-    """
+def auto_matches(summary: pd.DataFrame, winners: dict) -> str:
+    """What ``auto`` (:data:`~tfmxne_workflow.stages.auto_settings.AUTO_SETTINGS`) takes on
+    each head next to the head's winner, with both F1 scores: one line per head."""
     from tfmxne_workflow.stages.auto_settings import AUTO_SETTINGS
 
+    f1 = summary.set_index(["head", "config"])["f1"]
     lines = []
     for head, winner in winners.items():
         auto = AUTO_SETTINGS[HEAD_MODALITY[head]]["benchmark"]
-        verdict = "takes it" if auto == winner else f"takes {auto}: CHANGE AUTO_SETTINGS"
-        lines.append(f"{head} ({HEAD_MODALITY[head]}): winner {winner}; auto {verdict}")
+        taken = "the winner" if auto == winner else f"{auto} (F1 {f1.get((head, auto), float('nan')):.3f})"
+        lines.append(f"{head} ({HEAD_MODALITY[head]}): winner {winner} (F1 {f1[(head, winner)]:.3f}); "
+                     f"auto takes {taken}")
     return "\n".join(lines)
 
 
@@ -262,7 +263,7 @@ def main(argv=None) -> int:
         print(f"\n## {half}: all recordings, heads side by side\n\n" + wide_markdown(summary))
         winners = choose(summary)
         # auto is checked against the selection half only: the other half reports
-        print(f"\nWinners:\n{auto_matches(winners) if 'selection' in half else winners}")
+        print(f"\nWinners:\n{auto_matches(summary, winners) if 'selection' in half else winners}")
         for snr in SNR_BINS:
             summary = summarise(rows[rows.snr == snr])
             print(f"\n## {half}: {snr} SNR\n\n" + markdown(summary))
