@@ -173,7 +173,8 @@ def choose(summary: pd.DataFrame) -> dict:
 
 def auto_matches(summary: pd.DataFrame, winners: dict) -> str:
     """What ``auto`` (:data:`~tfmxne_workflow.stages.auto_settings.AUTO_SETTINGS`) takes on
-    each head next to the head's winner, with both F1 scores: one line per head."""
+    each head next to the head's winner, with both F1 scores: one line per head.
+    """
     from tfmxne_workflow.stages.auto_settings import AUTO_SETTINGS
 
     f1 = summary.set_index(["head", "config"])["f1"]
