@@ -168,7 +168,8 @@ def test_schema_fills_every_default():
 
     config = {}
     validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
-    assert config["tfmxne"]["alpha"] == "sure" and config["preprocessing"]["h_freq"] is None
+    assert config["tfmxne"]["alpha"] == "auto" and config["preprocessing"]["h_freq"] is None
+    assert config["tfmxne"]["noise_floor"] == 30.0 and config["prior"]["weights"] == "auto"
     assert config["crop"] == {"tmin": -0.05, "tmax": 0.3}
 
 
