@@ -50,23 +50,25 @@ def _imported_names(tree: ast.AST, package: str) -> set[str]:
 
 @functools.lru_cache(maxsize=None)
 def _walk(root: Path, fname: Path, package: str) -> frozenset[Path]:
-    found = set()
-    for name in _imported_names(ast.parse(fname.read_text(encoding="utf-8")), package):
-        top = name.split(".")[0]
-        if top in WHOLE:
-            found.update((root / top).rglob("*.py"))
-            continue
-        if top not in WALKED:
-            continue
-        # the module itself and the packages it lives in (their __init__ runs first)
-        for depth in range(1, name.count(".") + 2):
-            module = ".".join(name.split(".")[:depth])
-            path = _module_file(root, module)
-            if path is None or path in found:
+    """Project module files that ``fname`` imports, directly or not (import cycles allowed)."""
+    found, todo = set(), [(fname, package)]
+    while todo:
+        current, own_package = todo.pop()
+        for name in _imported_names(ast.parse(current.read_text(encoding="utf-8")), own_package):
+            top = name.split(".")[0]
+            if top in WHOLE:
+                found.update((root / top).rglob("*.py"))
                 continue
-            found.add(path)
-            own = module if path.name == "__init__.py" else module.rpartition(".")[0]
-            found.update(_walk(root, path, own))
+            if top not in WALKED:
+                continue
+            # the module itself and the packages it lives in (their __init__ runs first)
+            for depth in range(1, name.count(".") + 2):
+                module = ".".join(name.split(".")[:depth])
+                path = _module_file(root, module)
+                if path is None or path in found:
+                    continue
+                found.add(path)
+                todo.append((path, module if path.name == "__init__.py" else module.rpartition(".")[0]))
     return frozenset(found)
 
 

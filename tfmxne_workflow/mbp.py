@@ -21,6 +21,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .validate import shown_names
+
 #: MBP's noise covariance file entities, in the order they are looked for:
 #: (task, processing) for baseline/epochs, empty-room, resting-state, custom, ad-hoc.
 COV_ENTITIES = ((None, "clean"), ("noise", "clean"), ("rest", "clean"), (None, "custom"), (None, "adhoc"))
@@ -213,7 +215,7 @@ def restrict_covariance(cov, info, cov_file, epochs_file):
     data = [info["ch_names"][i] for i in mne.pick_types(info, meg=True, eeg=True, exclude="bads")]
     lacking = [ch for ch in data if ch not in cov["names"]]
     if lacking:
-        shown = ", ".join(lacking[:10]) + (f" and {len(lacking) - 10} more" if len(lacking) > 10 else "")
+        shown = shown_names(lacking)
         raise ValueError(
             f"the noise covariance {cov_file} lacks {len(lacking)} good channel(s) of the epochs "
             f"{epochs_file}: {shown}; the two come from different mne-bids-pipeline runs: rerun its "

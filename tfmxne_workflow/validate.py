@@ -29,6 +29,12 @@ class BadInput(ValueError):
     """Bad configuration or data: the message names the culprit and the fix."""
 
 
+def shown_names(names, limit=10) -> str:
+    """The first ``limit`` names, comma-separated, and how many more (for error messages)."""
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 @contextlib.contextmanager
 def exit_on_bad_input(prefix="Error: "):
     """Turn a ``ValueError`` raised inside into ``sys.exit(message)``.
@@ -429,7 +435,7 @@ def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
         good = [name for t in types for name, st in found[t] if st != "bad"]
         lacking = [name for name in dict.fromkeys(good) if name not in ch_names]
         if lacking:
-            shown = ", ".join(lacking[:10]) + (f" and {len(lacking) - 10} more" if len(lacking) > 10 else "")
+            shown = shown_names(lacking)
             raise BadInput(
                 f"the forward {fname} lacks {len(lacking)} channel(s) that sub-{rec.subject}{rec.ses} has: "
                 f"{shown}; recompute the forward with this recording's sensors, or mark these channels "

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import mne
 
+from ..validate import shown_names
+
 logger = logging.getLogger(__name__)
 
 def write_template(subject_dir, trans_fname) -> Path:
@@ -222,7 +224,7 @@ def check_forward_channels(fwd, info, fname="the forward"):
     have = set(fwd["sol"]["row_names"])
     lacking = [ch for ch in info["ch_names"] if ch not in info["bads"] and ch not in have]
     if lacking:
-        shown = ", ".join(lacking[:10]) + (f" and {len(lacking) - 10} more" if len(lacking) > 10 else "")
+        shown = shown_names(lacking)
         raise ValueError(
             f"{fname} lacks {len(lacking)} channel(s) of the data: {shown}; recompute the forward "
             "with this recording's sensors, or mark these channels bad in *_channels.tsv or leave "
