@@ -340,7 +340,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                                                sigma, time_cov, random_state=random_state)
         alpha = min(max(noise_margin * alpha_noise / a_max, noise_floor), 100.0)
         logger.info("alpha='noise': %.3g %% of alpha_max (%.3g x the 95th percentile of "
-                    "the noise's alpha_max over %d draws, sigma %.3g)", alpha, noise_margin,
+                    "the noise's alpha_max over %d draws, sigma %.3g; floor %g)", alpha, noise_margin,
                     len(noise_draws), sigma, noise_floor)
     gain /= a_max
     source_weighting /= a_max
