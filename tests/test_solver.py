@@ -47,6 +47,8 @@ CASES = [
     dict(n_orient=3, alphas=(150.0, 10.0), wsize=16, tstep=4),
     dict(n_orient=1, alphas=(150.0, 10.0), wsize=[16, 32], tstep=[4, 8]),
     dict(n_orient=3, alphas=(150.0, 10.0), wsize=[8, 16], tstep=[2, 4]),
+    # a window longer than 64 samples: block updates without the compiled pass
+    dict(n_orient=3, alphas=(150.0, 10.0), wsize=[16, 128], tstep=[4, 16]),
 ]
 
 

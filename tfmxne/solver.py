@@ -167,6 +167,15 @@ class _Problem:
         total = alpha_space + alpha_time
         self.l1_ratio = alpha_time / total if total > 0 else 0.0
         self._G32 = self._G_norms = None  # single-precision copy for sweeps
+        self._packed = False  # the dictionary for compiled passes, made on first use
+
+    def packed(self):
+        """The dictionary packed for :mod:`tfmxne.block_descent`, or None if too long."""
+        if self._packed is False:
+            from .block_descent import PackedDictionary
+
+            self._packed = PackedDictionary(self.tf) if PackedDictionary.supports(self.tf) else None
+        return self._packed
 
     def block(self, j, gtr, Z_j, X_j):
         """Proximal update of position j given ``gtr = G_j^T R``.
@@ -389,22 +398,22 @@ class _State:
         return np.array(sorted(self.Z), dtype=int)
 
     def dense(self, pos):
-        """Coefficients of positions ``pos`` stacked, zero rows where inactive."""
+        """Coefficients and time courses of positions ``pos`` stacked (zero where inactive)."""
         prob = self.prob
         no = prob.n_orient
         Z = np.zeros((len(pos) * no, prob.tf.n_coefs), complex)
+        X = np.zeros((len(pos) * no, prob.tf.n_times))
         for k, j in enumerate(pos):
             if j in self.Z:
-                Z[k * no : (k + 1) * no] = self.Z[j]
-        return Z
+                Z[k * no : (k + 1) * no], X[k * no : (k + 1) * no] = self.Z[j], self.X[j]
+        return Z, X
 
-    def assign(self, pos, Z, X):
+    def assign(self, pos, Z, X, active):
         """Set the coefficients of positions ``pos`` from stacked ``Z`` and ``X``."""
         no = self.prob.n_orient
         for k, j in enumerate(pos):
-            z = Z[k * no : (k + 1) * no]
-            if np.any(z):
-                self.Z[j], self.X[j] = z, X[k * no : (k + 1) * no]
+            if active[k]:
+                self.Z[j], self.X[j] = Z[k * no : (k + 1) * no].copy(), X[k * no : (k + 1) * no].copy()
             elif j in self.Z:
                 del self.Z[j], self.X[j]
 
@@ -422,71 +431,112 @@ def _active_passes(state, pos, maxit, tol, dgap_freq, result):
     Stops when the gap of the problem restricted to ``pos`` is below ``tol``.
     Every ``K + 1`` passes an Anderson extrapolation of the coefficients is
     tried (:mod:`tfmxne.anderson`) and kept if it lowers the objective. For
-    small working sets
-    ``G_pos^T R`` is maintained with the Gram matrix ``G_pos^T G_pos`` (cost
-    ``O(|pos| n_times)`` per block instead of ``O(n_sensors n_times)``) and
-    recomputed exactly at each check; for large ones the residual is updated.
+    small working sets ``G_pos^T R`` is maintained with the Gram matrix
+    ``G_pos^T G_pos`` (cost ``O(|pos| n_times)`` per block instead of
+    ``O(n_sensors n_times)``) and recomputed exactly at each check; for large
+    ones the residual is updated. A pass is one compiled call
+    (:mod:`tfmxne.block_descent`) when the dictionary allows it.
     """
     prob = state.prob
-    no, n_s = prob.n_orient, len(pos)
-    Gflat = prob.G[:, prob.columns(pos)]
-    use_gram = n_s * no < Gflat.shape[0]
-    gram = Gflat.T @ Gflat if use_gram else None
-    is_active = np.array([j in state.Z for j in pos])
+    ws = _WorkingSet(prob, pos)
+    Z, X = state.dense(pos)
+    active = np.array([j in state.Z for j in pos])
+    R = np.ascontiguousarray(state.R)
     best_dual = -np.inf
-    small = n_s * no * prob.tf.n_coefs <= _ANDERSON_MAX_SIZE
+    small = Z.size <= _ANDERSON_MAX_SIZE
     accel = AndersonExtrapolator() if small else None
-    for it in range(maxit):
-        if use_gram and it % dgap_freq == 0:
-            GTR = Gflat.T @ state.R
-        for k, j in enumerate(pos):
+    try:
+        for it in range(maxit):
+            if it % dgap_freq == 0:
+                GTR = ws.GTR(R)
+            ws.run_pass(Z, X, active, GTR, R)
+            result.n_iter += 1
+            if accel is not None and _extrapolate(prob, ws, Z, X, accel):
+                active = ws.active_rows(Z)
+                R = prob.M - ws.G @ X
+                GTR = ws.GTR(R)
+            if (it + 1) % dgap_freq == 0:
+                GX = ws.G @ X
+                R = prob.M - GX
+                rows = np.repeat(active, prob.n_orient)
+                gap, p_obj, best_dual = prob.gap(R, GX, Z[rows], pos[active], best_dual,
+                                                 sub=pos)
+                _record(result, p_obj, gap, full=False)
+                logger.debug("    pass %d :: n_active %d :: dgap %.2e :: p_obj %s",
+                             it + 1, active.sum(), gap, p_obj)
+                if gap < tol:
+                    return
+        logger.info("    active-set passes reached maxit=%d before tol", maxit)
+    finally:
+        state.assign(pos, Z, X, active)
+        state.R = R
+
+
+class _WorkingSet:
+    """The arrays of one working set that a pass of block updates needs."""
+
+    def __init__(self, prob, pos):
+        self.prob, self.pos = prob, pos
+        no = prob.n_orient
+        self.G = np.ascontiguousarray(prob.G[:, prob.columns(pos)])
+        self.use_gram = len(pos) * no < self.G.shape[0]
+        empty = np.zeros((0, 0))
+        self.gram = self.G.T @ self.G if self.use_gram else empty
+        self.GT = empty if self.use_gram else np.ascontiguousarray(self.G.T)
+        self.L = np.ascontiguousarray(prob.L[pos])
+        self.mu_space = np.ascontiguousarray(prob.mu_space[pos])
+        self.mu_time = np.ascontiguousarray(np.reshape(prob.mu_time[pos], (len(pos), -1)))
+        self.zero_mask = (np.zeros((0, 0), dtype=bool) if prob.zero_mask is None
+                          else np.ascontiguousarray(prob.zero_mask[pos]))
+        self.packed = prob.packed()
+
+    def GTR(self, R):
+        """``G_pos^T R`` when it is maintained, else an empty array."""
+        return self.G.T @ R if self.use_gram else np.zeros((0, 0))
+
+    def active_rows(self, Z):
+        """Which positions have a non-zero coefficient."""
+        return np.any(Z.reshape(len(self.pos), -1) != 0, axis=1)
+
+    def run_pass(self, Z, X, active, GTR, R):
+        """One pass of block updates over the working set, in place."""
+        if self.packed is not None:
+            from .block_descent import bcd_pass
+
+            bcd_pass(self.packed, Z, X, active, self.L, self.mu_space, self.mu_time,
+                     self.zero_mask, GTR, self.gram, R, self.GT, self.use_gram)
+            return
+        no = self.prob.n_orient
+        for k, j in enumerate(self.pos):
             sl = slice(k * no, (k + 1) * no)
-            gtr = GTR[sl] if use_gram else Gflat[:, sl].T @ state.R
-            z, x = prob.block(j, gtr, state.Z.get(j), state.X.get(j))
-            dX = state.set(j, z, x)
-            is_active[k] = z is not None
-            if dX is not None:
-                if use_gram:
-                    GTR -= gram[:, sl] @ dX
-                else:
-                    state.R -= Gflat[:, sl] @ dX
-        result.n_iter += 1
-        if accel is not None and _extrapolate(state, pos, Gflat, accel):
-            is_active = np.array([j in state.Z for j in pos])
-            if use_gram:
-                GTR = Gflat.T @ state.R
-        if (it + 1) % dgap_freq == 0:
-            act = pos[is_active]
-            Z, X = state.stacked(act)
-            GX = Gflat[:, np.repeat(is_active, no)] @ X
-            state.R = prob.M - GX
-            gap, p_obj, best_dual = prob.gap(state.R, GX, Z, act, best_dual, sub=pos)
-            _record(result, p_obj, gap, full=False)
-            logger.debug("    pass %d :: n_active %d :: dgap %.2e :: p_obj %s",
-                         it + 1, len(act), gap, p_obj)
-            if gap < tol:
-                return
-    logger.info("    active-set passes reached maxit=%d before tol", maxit)
+            gtr = GTR[sl] if self.use_gram else self.G[:, sl].T @ R
+            was_active = active[k]
+            z, x = self.prob.block(j, gtr, Z[sl] if was_active else None,
+                                   X[sl] if was_active else None)
+            active[k] = z is not None
+            if z is None and not was_active:
+                continue
+            dX = -X[sl] if z is None else x - X[sl]
+            Z[sl], X[sl] = (0.0, 0.0) if z is None else (z, x)
+            if self.use_gram:
+                GTR -= self.gram[:, sl] @ dX
+            else:
+                R -= self.G[:, sl] @ dX
 
 
-def _extrapolate(state, pos, Gflat, accel):
-    """Anderson step on the coefficients of ``pos``; True if it was accepted.
+def _extrapolate(prob, ws, Z, X, accel):
+    """Anderson step on the working set's coefficients, in place; True if accepted.
 
     The extrapolated point replaces the iterate only if it has a lower primal
-    objective; then ``state.R`` is the exact residual of the new point.
+    objective.
     """
-    prob = state.prob
-    Z = state.dense(pos)
     Z_acc = accel.push(Z)
     if Z_acc is None:
         return False
-    X = prob.tf.synthesis(Z)
     X_acc = prob.tf.synthesis(Z_acc)
-    R_acc = prob.M - Gflat @ X_acc
-    if prob.primal(R_acc, Z_acc, pos) >= prob.primal(prob.M - Gflat @ X, Z, pos):
+    if prob.primal(prob.M - ws.G @ X_acc, Z_acc, ws.pos) >= prob.primal(prob.M - ws.G @ X, Z, ws.pos):
         return False
-    state.assign(pos, Z_acc, X_acc)
-    state.R = R_acc
+    Z[:], X[:] = Z_acc, X_acc
     return True
 
 
