@@ -180,9 +180,11 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     """``max_j ||Phi G_j^T R||_eps,j``: the dual norm of the penalty at ``G^T R``.
 
     Exact, with cheap tests to skip positions. Parseval gives
-    ``nu_j <= ||G_j^T R||_F / (w^s_j (1 - rho))`` before any STFT, so positions
-    are visited in decreasing order of that bound and the visit stops once it
-    is below the best value found. For a visited position,
+    ``nu_j <= ||G_j^T R||_F / (w^s_j (1 - rho))`` before any STFT (from a
+    single-precision ``G^T R``, plus its error bound), so positions are
+    visited in decreasing order of that bound and the visit stops once it is
+    below the best value found; only visited positions get ``G_j^T R`` in
+    double precision. For a visited position,
     ``f(t) = sum_k c_k (y_k - rho w_k t)_+^2`` is decreasing and
     ``(w^s_j (1 - rho) t)^2`` increasing in ``t``, so ``nu_j > t`` iff
     ``f(t) > (w^s_j (1 - rho) t)^2``: one vectorised pass tells which positions
@@ -218,23 +220,23 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     n_pos = G.shape[1] // n_orient
     if n_pos == 0:
         return 0.0
-    rho = l1_ratio
-    GTR = (G.T @ R).reshape(n_pos, n_orient, -1)
+    rho, n_times = l1_ratio, R.shape[1]
     ws = np.ones(n_pos) if w_space is None else np.asarray(w_space, float)
     if rho < 1.0:
-        bound = np.sqrt(np.sum(GTR**2, axis=(1, 2))) / (ws * (1.0 - rho))
+        bound = _parseval_bounds(G, R, n_orient) / (ws * (1.0 - rho))
         order = np.argsort(-bound)
     else:
         bound, order = None, np.arange(n_pos)
     best = 0.0
-    step = max(32, 2**18 // (R.shape[1] * n_orient))
+    step = max(32, 2**18 // (n_times * n_orient))
     lo, size = 0, 32  # a small first chunk sets a good running maximum early
     while lo < n_pos:
         idx = order[lo : lo + size]
         lo, size = lo + size, step
         if bound is not None and bound[idx[0]] <= best:
             break
-        rows = GTR[idx].reshape(-1, R.shape[1])
+        cols = (idx[:, None] * n_orient + np.arange(n_orient)).ravel()
+        rows = G[:, cols].T @ R
         if bound is not None:  # screen in single precision (see the docstring)
             Y = _magnitudes(rows, tf, n_orient, w_time, idx, np.float32)
             W = None if w_time is None else w_time[idx][:, tf.power_order]
@@ -243,11 +245,25 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
             idx = idx[keep]
             if not len(idx):
                 continue
-            rows = GTR[idx].reshape(-1, R.shape[1])
+            rows = rows.reshape(-1, n_orient, n_times)[keep].reshape(-1, n_times)
         Y = _magnitudes(rows, tf, n_orient, w_time, idx, np.float64)
         W = None if w_time is None else w_time[idx][:, tf.power_order]
         best = chunk_max(Y, W, ws[idx], rho, tf.power_counts, best)
     return best
+
+
+def _parseval_bounds(G, R, n_orient):
+    """Upper bounds on ``||G_j^T R||_F`` of every position, from a float32 product.
+
+    The product's error is below ``(n_sensors + 2) 2^-24 ||G_j||_F ||R||_F``
+    (Higham's bound for dot products), added to each norm: a double-precision
+    ``G^T R`` over all columns would cost several times more.
+    """
+    GTR = G.astype(np.float32).T @ R.astype(np.float32)
+    norms = np.sqrt(np.sum(GTR.reshape(-1, n_orient * R.shape[1]).astype(np.float64) ** 2, axis=1))
+    col_norms = np.sqrt(np.einsum("cs,cs->s", G, G).reshape(-1, n_orient).sum(axis=1))
+    error = (G.shape[0] + 2) * 2.0**-24 * col_norms * np.linalg.norm(R)
+    return (norms + error) * (1 + 1e-6)  # the norms' own rounding
 
 
 def _magnitudes(rows, tf, n_orient, w_time, idx, dtype):

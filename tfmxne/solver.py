@@ -54,6 +54,7 @@ logger = logging.getLogger("tfmxne")
 
 _WORKING_SET_GROWTH = 32  # fewest positions added to the working set per outer step
 _ANDERSON_MAX_SIZE = 2**22  # largest active problem (coefficients) extrapolated
+_INNER_GAP = 0.3  # a working set is solved to this share of the full gap
 _POLISH = 0.01  # a converged solution is refined on its support to this share of tol
 _SWEEP_CHUNK = 2**18  # entries of G^T R per chunk of a sweep (small: the STFT stays in cache)
 
@@ -605,7 +606,7 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
                 "gap %.2e >= tol %.2e", max_outer, result.n_iter, gap, tol)
             break
         # no violation: the support is right, finish on it; else solve loosely
-        inner_tol = max(tol, 0.3 * gap) if len(new) else tol
+        inner_tol = max(tol, _INNER_GAP * gap) if len(new) else tol
         _active_passes(state, np.union1d(pos, new), maxit, inner_tol, dgap_freq, result)
     result.gap = float(gap)
     active_set = np.zeros(prob.G.shape[1], dtype=bool)
