@@ -26,6 +26,7 @@ from .prepare import prepare_forward
 from .solver import logger, solve
 from .stft import TFDictionary
 from .sure import ar1_time_cov, lag1_correlation, sure_path
+from .threads import on_one_blas_thread
 
 
 def _edge_taper(n_times, sfreq, size):
@@ -169,6 +170,7 @@ def _make_dipoles(X, active_set, prepared, tmin, tstep, M, gain_active):
     return dipoles
 
 
+@on_one_blas_thread  # the solver's threads: tfmxne.threads
 @verbose
 def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=3000,
                   tol=1e-4, weights=None, weights_min=0.0, pca=True, debias=True,

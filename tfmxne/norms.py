@@ -18,6 +18,8 @@ convention of MNE's reweighted solver).
 
 import numpy as np
 
+from . import threads
+
 def orient_magnitude(Z, n_orient):
     """``|Z_jk|``: norm over the orientations of each position, (n_pos, n_coefs)."""
     if n_orient == 1:
@@ -259,7 +261,7 @@ def _parseval_bounds(G, R, n_orient):
     (Higham's bound for dot products), added to each norm: a double-precision
     ``G^T R`` over all columns would cost several times more.
     """
-    GTR = G.astype(np.float32).T @ R.astype(np.float32)
+    GTR = threads.matmul(G.astype(np.float32).T, R.astype(np.float32))
     norms = np.sqrt(np.sum(GTR.reshape(-1, n_orient * R.shape[1]).astype(np.float64) ** 2, axis=1))
     col_norms = np.sqrt(np.einsum("cs,cs->s", G, G).reshape(-1, n_orient).sum(axis=1))
     error = (G.shape[0] + 2) * 2.0**-24 * col_norms * np.linalg.norm(R)

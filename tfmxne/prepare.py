@@ -49,6 +49,7 @@ from ._mne_private import (
     _triage_loose,
     make_projector,
 )
+from . import threads
 from .solver import block_grams, logger
 
 
@@ -310,10 +311,10 @@ def _whiten(whitener, gain, info):
     """``whitener @ gain``, skipping the zero blocks between channel types."""
     blocks = _type_blocks(whitener, info)
     if blocks is None:
-        return whitener @ gain
+        return threads.matmul(whitener, gain)
     out = np.empty((whitener.shape[0], gain.shape[1]))
     for rows, cols in blocks:
-        np.matmul(whitener[rows, cols], gain[cols], out=out[rows])
+        threads.matmul(whitener[rows, cols], gain[cols], out=out[rows])
     return out
 
 

@@ -31,12 +31,9 @@ running maximum.
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from .anderson import AndersonExtrapolator
 from .debias import compute_bias
@@ -49,6 +46,7 @@ from .norms import (
     prox_l21_l1,
 )
 from .stft import TFDictionary
+from .threads import blas_on_one_thread, run_chunks
 
 logger = logging.getLogger("tfmxne")
 
@@ -57,26 +55,6 @@ _ANDERSON_MAX_SIZE = 2**22  # largest active problem (coefficients) extrapolated
 _INNER_GAP = 0.3  # a working set is solved to this share of the full gap
 _POLISH = 0.01  # a converged solution is refined on its support to this share of tol
 _SWEEP_CHUNK = 2**18  # entries of G^T R per chunk of a sweep (small: the STFT stays in cache)
-
-
-_BLAS = None  # threadpoolctl's controller, made on first use (it inspects libraries)
-
-
-@contextmanager
-def blas_on_one_thread():
-    """Limit BLAS to one thread; yield the number it was allowed before.
-
-    The solver's BLAS calls are small (block updates) or split into independent
-    chunks that a sweep runs on that many Python threads itself: unlike BLAS
-    threads, which wait for each other at every call, they lose nothing when
-    another process takes a core.
-    """
-    global _BLAS
-    if _BLAS is None:
-        _BLAS = ThreadpoolController().select(user_api="blas")
-    n_threads = max([lib["num_threads"] for lib in _BLAS.info()] + [1])
-    with _BLAS.limit(limits=1):
-        yield n_threads
 
 
 @dataclass
@@ -290,7 +268,9 @@ class _Problem:
         product), plus that of the float32 STFT, ``1e-5 ||G_j^T R||_F`` (its
         relative error is about ``wsize * 6e-8``), plus the rounding of the sum
         of ``n_coefs`` squares (relative): ``slack`` is their sum, the last two
-        doubled.
+        doubled. Positions whose ``||G_j^T R||_F`` (plus its error) is below
+        ``alpha_s w^s_j`` cannot violate (Parseval): their STFT is skipped and
+        that norm stands for the excess, still an upper bound.
         """
         no, n_times = self.n_orient, R.shape[1]
         ws = np.ones(self.n_pos) if self.w_space is None else self.w_space
@@ -302,22 +282,21 @@ class _Problem:
         R32 = R.astype(np.float32)
         excess, norms = np.empty(self.n_pos), np.empty(self.n_pos)
         step = max(32, _SWEEP_CHUNK // (n_times * no))
+        gemm_error = (self.G.shape[0] + 2) * 2.0**-24 * self._G_norms * np.linalg.norm(R)
+        scale = self.alpha_space * ws
 
         def chunk(lo):
             hi = min(lo + step, self.n_pos)
             GTR = self._G32[:, lo * no : hi * no].T @ R32
-            norms[lo:hi] = np.linalg.norm(GTR.reshape(hi - lo, -1), axis=1)
-            excess[lo:hi] = self._excess(GTR, np.arange(lo, hi), np.float32)[0]
+            norms[lo:hi] = excess[lo:hi] = np.linalg.norm(GTR.reshape(hi - lo, -1), axis=1)
+            # Parseval: the excess is at most ||G_j^T R||_F, so only positions
+            # whose norm can reach the threshold need the STFT
+            can = np.flatnonzero((norms[lo:hi] + gemm_error[lo:hi]) * (1 + 1e-5) > scale[lo:hi])
+            if len(can):
+                rows = GTR.reshape(hi - lo, no, n_times)[can].reshape(-1, n_times)
+                excess[lo + can] = self._excess(rows, lo + can, np.float32)[0]
 
-        starts = range(0, self.n_pos, step)
-        if self.n_threads > 1 and len(starts) > 1:
-            with ThreadPoolExecutor(self.n_threads) as pool:
-                list(pool.map(chunk, starts))
-        else:
-            for lo in starts:
-                chunk(lo)
-        gemm_error = (self.G.shape[0] + 2) * 2.0**-24 * self._G_norms * np.linalg.norm(R)
-        scale = self.alpha_space * ws
+        run_chunks(chunk, range(0, self.n_pos, step), self.n_threads)
         approx = excess / scale
         slack = (gemm_error + 2e-5 * norms) / scale + 2 * self.tf.n_coefs * 6e-8 * approx
         return approx, slack
