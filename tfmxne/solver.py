@@ -363,17 +363,6 @@ class _State:
                     self.X[j] = prob.tf.synthesis(self.Z[j])
                     self.R -= prob.Gb[j] @ self.X[j]
 
-    def set(self, j, z, x):
-        """Store the new block j; return the change of ``X_j`` (or None)."""
-        old = self.X.get(j)
-        if z is None:
-            if old is None:
-                return None
-            del self.Z[j], self.X[j]
-            return -old
-        self.Z[j], self.X[j] = z, x
-        return x if old is None else x - old
-
     def active(self):
         return np.array(sorted(self.Z), dtype=int)
 
