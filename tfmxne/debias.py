@@ -15,6 +15,7 @@ early stop is part of MNE's answer, so it is kept to give the same amplitudes.
 import logging
 
 import numpy as np
+from numba import njit
 
 logger = logging.getLogger("tfmxne")
 
@@ -50,18 +51,35 @@ def compute_bias(M, G, X, n_orient=1, max_iter=1000, tol=1e-6):
     # H = (G^T G) * (X X^T) (elementwise) and b = diag(G^T M X^T): no n_times work
     H = GTG * XXT
     b = np.sum((G.T @ M) * X, axis=1)
-    d = y = np.ones(X.shape[0])
+    # the iterates are constant over each position's orientations, and the
+    # projection of a gradient step on that subspace is its mean there: iterate
+    # on positions with the orientation-summed H and b, divided by n_orient
+    n_pos = X.shape[0] // n_orient
+    H = H.reshape(n_pos, n_orient, n_pos, n_orient).sum(axis=(1, 3)) / n_orient
+    b = b.reshape(n_pos, n_orient).sum(axis=1) / n_orient
+    d, n_iter = _fista(H, b, lips, max_iter, tol)
+    if n_iter < max_iter:
+        logger.info("Debiasing converged after %d iterations", n_iter)
+    else:
+        logger.info("Debiasing did not converge after %d iterations", max_iter)
+    return np.repeat(d, n_orient)
+
+
+@njit(cache=True)
+def _fista(H, b, lips, max_iter, tol):
+    """FISTA on ``0.5 d^T H d - b^T d`` s.t. ``d >= 1``: the weights, and its last iteration.
+
+    The iteration is ``max_iter`` if it did not converge. Compiled: on a few sources an iteration is a few hundred flops, and the
+    numpy loop spent ten times that in call overhead.
+    """
+    d = np.ones(len(b))
+    y = d.copy()
     t = 1.0
     for it in range(max_iter):
         d_prev = d
-        d = y + (b - H @ y) / lips
-        d = np.repeat(d.reshape(-1, n_orient).mean(axis=1), n_orient)
-        d = np.maximum(d, 1.0)
+        d = np.maximum(y + (b - H @ y) / lips, 1.0)
         t_prev, t = t, 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t**2))
         y = d + (t_prev - 1.0) / t * (d - d_prev)
         if np.abs(d - d_prev).max() < tol:
-            logger.info("Debiasing converged after %d iterations", it)
-            break
-    else:
-        logger.info("Debiasing did not converge after %d iterations", max_iter)
-    return d
+            return d, it
+    return d, max_iter

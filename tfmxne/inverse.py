@@ -73,9 +73,10 @@ def _sure_noise_model(M_untapered, times, taper, nave, sure_noise):
     return sigma, ar1_time_cov(rho, len(times), taper), rho
 
 
-def _compute_residual(prepared, evoked, X, active_set):
-    """Evoked minus the forward prediction of X, with the evoked's projections."""
+def _compute_residual(prepared, evoked, X, active_set, taper):
+    """Tapered evoked minus the forward prediction of X, with the evoked's projections."""
     residual = evoked.copy().pick(prepared.info["ch_names"])
+    residual.data *= taper
     pred = residual.copy()
     pred.data = prepared.sensor_gain(active_set) @ X
     active = [p for p in evoked.info["projs"] if p["active"]]
@@ -117,17 +118,17 @@ def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
 
 def _make_sparse_stc(X, active_set, prepared, tmin, tstep, pick_ori):
     n_orient = prepared.n_orient
-    source_nn, vector = prepared.source_nn, False
+    pos = _active_positions(active_set, n_orient)
+    source_nn, vector = prepared.orientation.normals(pos), False
     if n_orient == 3:
         if pick_ori == "vector":
             vector, source_nn = True, source_nn.reshape(-1, 3, 3)
         else:
             X = combine_xyz(X)
-    pos = _active_positions(active_set, n_orient)
+            source_nn = source_nn[::3]
     src = prepared.src
     return _make_stc(X, _vertices(src, pos), src.kind, tmin, tstep,
-                     src[0]["subject_his_id"], vector=vector,
-                     source_nn=source_nn[pos])
+                     src[0]["subject_his_id"], vector=vector, source_nn=source_nn)
 
 
 def _split_gof(M, X, gain):
@@ -153,16 +154,17 @@ def _make_dipoles(X, active_set, prepared, tmin, tstep, M, gain_active):
     gof = _split_gof(M, X, gain_active)
     pos = _active_positions(active_set, n_orient)
     gof = gof.reshape(len(pos), n_orient, len(times)).sum(1)
+    source_nn = prepared.orientation.normals(pos)
     dipoles = []
     for k, p in enumerate(pos):
         rr = np.repeat(prepared.source_rr[p][None], len(times), axis=0)
         X_ = X[k * n_orient : (k + 1) * n_orient]
         if n_orient == 1:
             amp = X_[0]
-            ori = np.repeat(prepared.source_nn[p][None], len(times), axis=0)
+            ori = np.repeat(source_nn[k][None], len(times), axis=0)
         else:
             if prepared.surf_ori:
-                X_ = prepared.source_nn[p * 3 : (p + 1) * 3].T @ X_
+                X_ = source_nn[k * 3 : (k + 1) * 3].T @ X_
             amp = np.linalg.norm(X_, axis=0)
             ori = np.zeros((len(times), 3))
             ori[amp > 0] = (X_[:, amp > 0] / amp[amp > 0]).T
@@ -324,9 +326,6 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     sel = [all_ch_names.index(name) for name in prepared.info["ch_names"]]
     M_untapered = prepared.whitener @ evoked.data[sel]
     M = M_untapered * taper
-    if window is not None:
-        evoked = evoked.copy()
-        evoked.data *= taper
 
     # Scale so that alpha is in % of alpha_max and tol relative to ||M||^2
     tol_abs = tol * float(np.sum(M * M))
@@ -385,7 +384,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         out = _make_sparse_stc(X, active_set, prepared, tmin, tstep_s, pick_ori)
     outputs = [out]
     if return_residual:
-        outputs.append(_compute_residual(prepared, evoked, X, active_set))
+        outputs.append(_compute_residual(prepared, evoked, X, active_set, taper))
     if return_info:
         outputs.append(dict(
             p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
