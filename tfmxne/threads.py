@@ -68,9 +68,19 @@ def run_chunks(work, starts, n_threads):
             work(lo)
 
 
+#: fewest multiply-adds for which :func:`matmul` splits a product: below, starting
+#: the threads costs more than the second core gains
+_MIN_SPLIT = 2**25
+
+
 def matmul(A, B, n_threads=None, out=None):
-    """``A @ B`` with the columns of ``B`` split over ``n_threads`` threads (:func:`allowed`)."""
+    """``A @ B`` with the columns of ``B`` split over ``n_threads`` threads (:func:`allowed`).
+
+    Products under ``_MIN_SPLIT`` multiply-adds run on the calling thread.
+    """
     n_threads = allowed() if n_threads is None else n_threads
+    if A.shape[0] * A.shape[1] * B.shape[1] < _MIN_SPLIT:
+        n_threads = 1
     if out is None:
         out = np.empty((A.shape[0], B.shape[1]), dtype=np.result_type(A, B))
     step = -(-B.shape[1] // max(n_threads, 1))
