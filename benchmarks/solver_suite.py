@@ -213,9 +213,18 @@ def _dspm_weights(head, rec, loose):
 
 
 def arguments(shape):
-    """``(evoked, forward, noise_cov, kwargs)`` of ``tf_mixed_norm`` for a shape."""
-    evoked, cov = recording(shape.head, shape.recording)
-    kw = dict(SEED if shape.weighted else UNWEIGHTED, loose=shape.loose)
-    if shape.weighted:
-        kw["weights"] = _dspm_weights(shape.head, shape.recording, shape.loose)
-    return evoked, forward(shape.head), cov, kw
+    """``(evoked, forward, noise_cov, kwargs)`` of ``tf_mixed_norm`` for a shape.
+
+    Built with BLAS on one thread, so that the simulated recordings and the
+    weights are the same to the last bit in every process (the cached
+    references are keyed by the data, and the marginal sources of a tight
+    reference change with rounding).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        evoked, cov = recording(shape.head, shape.recording)
+        kw = dict(SEED if shape.weighted else UNWEIGHTED, loose=shape.loose)
+        if shape.weighted:
+            kw["weights"] = _dspm_weights(shape.head, shape.recording, shape.loose)
+        return evoked, forward(shape.head), cov, kw

@@ -53,7 +53,7 @@ logger = logging.getLogger("tfmxne")
 _WORKING_SET_GROWTH = 32  # fewest positions added to the working set per outer step
 _ANDERSON_MAX_SIZE = 2**22  # largest active problem (coefficients) extrapolated
 _INNER_GAP = 0.3  # a working set is solved to this share of the full gap
-_POLISH = 0.01  # a converged solution is refined on its support to this share of tol
+_POLISH = 0.01  # a converged solution is refined (support and violators) to this share of tol
 _SWEEP_CHUNK = 2**18  # entries of G^T R per chunk of a sweep (small: the STFT stays in cache)
 
 
@@ -510,12 +510,14 @@ def _extrapolate(prob, ws, Z, X, accel):
 
 
 def _polish(state, pos, maxit, tol, dgap_freq, best_dual, result):
-    """Passes on the certified support down to ``tol``, without a new sweep.
+    """Passes on ``pos`` down to ``tol``, without a new sweep.
 
-    Block updates only lower the objective, and the dual point of the last
-    sweep stays feasible for the full problem, so ``p_obj - best_dual`` is
-    still a full-problem gap. Marginal positions left by a loose stop drop
-    out here, at the price of a few cheap passes on the support.
+    ``pos`` is the certified support plus the positions the last sweep found
+    violating. Block updates only lower the objective, and the dual point of
+    the last sweep stays feasible for the full problem, so ``p_obj -
+    best_dual`` is still a full-problem gap. Marginal positions left by a
+    loose stop drop out here, and marginal ones that it missed come in, at
+    the price of a few cheap passes on the support.
     """
     prob = state.prob
     _active_passes(state, pos, maxit, tol, dgap_freq, result)
@@ -545,7 +547,8 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
     below ``tol``, the working set becomes the active positions plus the most
     violating ones (at most ``max(32, n_active)`` new ones, as in celer and
     skglm), solved by :func:`_active_passes` to ``max(tol, 0.3 gap)``, or to
-    ``tol`` when no position violates them.
+    ``tol`` when no position violates them. Once the gap is below ``tol``,
+    :func:`_polish` refines the support and the last violators.
     """
     result = SolverResult(X=None, Z=None, active_set=None, tol=tol)
     state = _State(prob, Z_init)
@@ -563,9 +566,9 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
         logger.info("dgap %.2e :: p_obj %f :: n_active %d", gap, p_obj, len(pos))
         if gap < tol:
             result.converged = True
-            if len(pos) and gap > _POLISH * tol:
-                gap, Z, X, cols = _polish(state, pos, maxit, _POLISH * tol, dgap_freq,
-                                          best_dual, result)
+            if (len(pos) or len(new)) and gap > _POLISH * tol:
+                gap, Z, X, cols = _polish(state, np.union1d(pos, new), maxit,
+                                          _POLISH * tol, dgap_freq, best_dual, result)
                 pos = state.active()
             break
         if outer == max_outer:
