@@ -4,7 +4,7 @@
 :mod:`solver_suite` (``--quick``: 4 of them, ``--shapes``: those whose name
 contains one of the given strings) with both packages on the same inputs and
 the same ``tol``, and prints one row per shape: wall time of each (the fastest
-of at least 3 s of runs, at most 10 runs, for both), their ratio,
+of at least 3 s of runs, at most 50 runs, for both), their ratio,
 the number of active sources of each and whether each support is the
 reference's, then the minimum and median ratio.
 
@@ -50,7 +50,7 @@ import solver_suite  # noqa: E402
 #: least --repeats): a single run of a 0.1 s call is as noisy as the machine, and
 #: the rule is the same for both packages
 _TIME_BUDGET_S = 3.0
-_MAX_RUNS = 10
+_MAX_RUNS = 50
 
 
 def _best_time(run, repeats):

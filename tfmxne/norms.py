@@ -178,6 +178,11 @@ def epsilon_norm(Y, l1_ratio, counts, w_space=None, w_time=None):
     return nu
 
 
+#: up to this many positions, :func:`dual_norm` computes every one exactly: the
+#: bounds that let it skip positions cost more than they save
+_FEW_POSITIONS = 64
+
+
 def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     """``max_j ||Phi G_j^T R||_eps,j``: the dual norm of the penalty at ``G^T R``.
 
@@ -195,7 +200,7 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
     times faster), against ``t`` lowered by its error bound (the epsilon-norm
     is 1-Lipschitz in ``|y|`` for the bound's norm, and the float32 STFT errs by
     less than ``1e-5 ||G_j^T R||_F``); the rows it keeps are redone in double
-    precision.
+    precision. Up to ``_FEW_POSITIONS`` positions, all are computed exactly.
 
     Parameters
     ----------
@@ -224,7 +229,7 @@ def dual_norm(G, R, tf, l1_ratio, n_orient, w_space=None, w_time=None):
         return 0.0
     rho, n_times = l1_ratio, R.shape[1]
     ws = np.ones(n_pos) if w_space is None else np.asarray(w_space, float)
-    if rho < 1.0:
+    if rho < 1.0 and n_pos > _FEW_POSITIONS:
         bound = _parseval_bounds(G, R, n_orient) / (ws * (1.0 - rho))
         order = np.argsort(-bound)
     else:
