@@ -566,7 +566,8 @@ def _solve_active_set(prob, maxit, tol, dgap_freq, Z_init, max_outer):
         logger.info("dgap %.2e :: p_obj %f :: n_active %d", gap, p_obj, len(pos))
         if gap < tol:
             result.converged = True
-            if (len(pos) or len(new)) and gap > _POLISH * tol:
+            # an empty support within tol is kept: only a support is refined
+            if len(pos) and gap > _POLISH * tol:
                 gap, Z, X, cols = _polish(state, np.union1d(pos, new), maxit,
                                           _POLISH * tol, dgap_freq, best_dual, result)
                 pos = state.active()
