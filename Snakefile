@@ -6,18 +6,18 @@ configfile: "config.yaml"
 include: "workflow/rules/common.smk"
 
 
-if MBP_MODE:  # mne-bids-pipeline's derivatives replace our ingestion
+if PLAN.mbp_input:  # mne-bids-pipeline's derivatives replace our ingestion
 
     include: "workflow/rules/mbp.smk"
 
 else:
 
     include: "workflow/rules/ingest.smk"
-    include: "workflow/rules/covariance.smk"
+    include: "workflow/rules/noise_cov.smk"
 
 
 include: "workflow/rules/forward.smk"
-include: "workflow/rules/prior.smk"
+include: "workflow/rules/dspm.smk"
 include: "workflow/rules/solve.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/group.smk"
@@ -32,5 +32,5 @@ localrules:
 
 rule all:
     input:
-        all_outputs(),
+        inputs.all_outputs(PLAN),
     default_target: True

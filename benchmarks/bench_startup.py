@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests" / d) for d in ("", "workflow")]
 from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids  # noqa: E402
 from test_faults import TINY_CONFIG  # noqa: E402
 from test_scale import _clone_subject  # noqa: E402

@@ -4,7 +4,7 @@ import mne
 from tfmxne_workflow import atomic
 from tfmxne_workflow.logs import logging_to
 from tfmxne_workflow.stages import forward
-from tfmxne_workflow.validate import exit_on_bad_input
+from tfmxne_workflow.errors import exit_on_bad_input
 
 # Bad input: the log has the traceback, the console one line (exit_on_bad_input).
 with exit_on_bad_input(), logging_to(snakemake.log[0]):

@@ -2,7 +2,7 @@
 from tfmxne_workflow import atomic
 from tfmxne_workflow.logs import logging_to
 from tfmxne_workflow.stages import forward
-from tfmxne_workflow.validate import exit_on_bad_input
+from tfmxne_workflow.errors import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     fwd = forward.read_precomputed(snakemake.input.fwd, snakemake.wildcards.subject)

@@ -3,7 +3,7 @@ import mne
 
 from tfmxne_workflow import atomic, mbp
 from tfmxne_workflow.logs import logging_to
-from tfmxne_workflow.validate import exit_on_bad_input
+from tfmxne_workflow.errors import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")

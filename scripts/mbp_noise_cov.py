@@ -3,14 +3,14 @@ import mne
 
 from tfmxne_workflow import atomic, mbp
 from tfmxne_workflow.logs import logging_to
-from tfmxne_workflow.stages import covariance
-from tfmxne_workflow.validate import exit_on_bad_input
+from tfmxne_workflow.stages import noise_cov
+from tfmxne_workflow.errors import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     inp = snakemake.input
-    epochs = mne.read_epochs(inp.epochs, preload="cov" not in inp.keys(), verbose="error")
-    if "cov" in inp.keys():
-        cov = mbp.restrict_covariance(mne.read_cov(inp.cov, verbose="error"), epochs.info, inp.cov, inp.epochs)
+    epochs = mne.read_epochs(inp.epochs, preload="noise_cov" not in inp.keys(), verbose="error")
+    if "noise_cov" in inp.keys():
+        cov = mbp.restrict_covariance(mne.read_cov(inp.noise_cov, verbose="error"), epochs.info, inp.noise_cov, inp.epochs)
     else:
-        cov = covariance.baseline_covariance(epochs, tmax=snakemake.params.tmax, method=snakemake.params.method)
+        cov = noise_cov.baseline_covariance(epochs, tmax=snakemake.params.tmax, method=snakemake.params.method)
     atomic.write_cov(cov, snakemake.output[0])

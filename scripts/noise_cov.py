@@ -3,18 +3,18 @@ import mne
 
 from tfmxne_workflow import atomic
 from tfmxne_workflow.logs import logging_to
-from tfmxne_workflow.stages import covariance
-from tfmxne_workflow.validate import exit_on_bad_input
+from tfmxne_workflow.stages import noise_cov
+from tfmxne_workflow.errors import exit_on_bad_input
 
 # Bad input: the log has the traceback, the console one line (exit_on_bad_input).
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     opts = snakemake.params.noise_cov
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
     if opts["source"] == "empty_room":
-        cov = covariance.empty_room_covariance(
+        cov = noise_cov.empty_room_covariance(
             snakemake.input.empty_room, epochs.info,
             l_freq=snakemake.params.l_freq, h_freq=snakemake.params.h_freq, method=opts["method"],
         )
     else:
-        cov = covariance.baseline_covariance(epochs, tmax=opts["tmax"], method=opts["method"])
+        cov = noise_cov.baseline_covariance(epochs, tmax=opts["tmax"], method=opts["method"])
     atomic.write_cov(cov, snakemake.output[0])

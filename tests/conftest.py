@@ -91,9 +91,9 @@ def snakemake_env(slurm=False):
                 OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 
-def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False):
-    """Run the workflow of this repository in ``workdir``; returns the CompletedProcess."""
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
+def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefile=REPO / "Snakefile"):
+    """Run the workflow of this repository (or ``snakefile``) in ``workdir``; returns the CompletedProcess."""
+    cmd = [SNAKEMAKE, "-s", str(snakefile), "--directory", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           env=snakemake_env(slurm))
     if check and proc.returncode != 0:

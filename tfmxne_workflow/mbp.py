@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .validate import shown_names
+from .errors import shown_names
 
 #: MBP's noise covariance file entities, in the order they are looked for:
 #: (task, processing) for baseline/epochs, empty-room, resting-state, custom, ad-hoc.

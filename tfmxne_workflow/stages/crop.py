@@ -1,4 +1,4 @@
-"""Crop the solve-window results to the window of interest."""
+"""The two time windows: the solve window (wider, against STFT edge effects) and the reported one."""
 from __future__ import annotations
 
 
@@ -23,3 +23,13 @@ def crop_results(stc, evoked, residual, tmin, tmax):
         evoked.copy().crop(tmin, tmax),
         residual.copy().crop(tmin, tmax),
     )
+
+
+def solve_window(evoked, window):
+    """Copy of ``evoked`` cropped to the solve window ``[tmin, tmax]`` (s).
+
+    The window is wider than the reported one, to keep the STFT's edge effects out of the
+    result.
+    """
+    tmin, tmax = window
+    return evoked.copy().crop(tmin=tmin, tmax=tmax)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import mne
 
-from ..validate import shown_names
+from ..errors import shown_names
 
 logger = logging.getLogger(__name__)
 

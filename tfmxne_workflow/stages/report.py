@@ -123,7 +123,7 @@ def _settings_html(conditions) -> str:
             "preprocessing": {"highpass_hz": float(info["highpass"]), "lowpass_hz": float(info["lowpass"]),
                               "nave": int(cond["evoked"].nave)},
             "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {})},
-            "prior": {"weights": record.get("weights"), "weights_min_used": record.get("weights_min_used")},
+            "dspm": {"weights": record.get("weights"), "weights_min_used": record.get("weights_min_used")},
             "crop": {"tmin": float(cond["evoked"].times[0]), "tmax": float(cond["evoked"].times[-1])},
         }
         blocks.append(f"<h4>{html.escape(str(cond['trial_type']))}</h4>"

@@ -1,9 +1,15 @@
-"""TF-MxNE solve: the one place where the solver is called."""
+"""TF-MxNE solve of one recording: the one place where the solver is called.
+
+:func:`solve_recording` is what the solve rule runs and what the localisation benchmark
+runs (``benchmarks/bench_localisation.py``), so the benchmark measures the workflow.
+"""
 from __future__ import annotations
 
 import logging
 
 import numpy as np
+
+from .crop import solve_window
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +19,40 @@ SOLVER_PARAMS = (
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
     "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin", "noise_floor",
 )
+
+
+def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
+    """Solve one condition of a recording with the solve stage's ``settings``.
+
+    Parameters
+    ----------
+    evoked : mne.Evoked
+        The whole epoch's average (cropped here to the solve window).
+    forward : mne.Forward
+    noise_cov : mne.Covariance
+    settings : dict
+        :meth:`tfmxne_workflow.plan.settings.Settings.solve`: ``window``, ``solver``,
+        ``weights`` (with ``weights_min`` and ``weights_min_fallback``) and ``note``.
+    dspm : mne.SourceEstimate | None
+        The dSPM estimate on the solve window (needed when ``settings['weights']``).
+
+    Returns
+    -------
+    stc, residual, record
+        As :func:`solve_tfmxne`, on the solve window; ``record`` also holds ``params``,
+        ``solve_window``, ``weights``, ``weights_min_used`` and ``weights_note``.
+    """
+    if settings["weights"] and dspm is None:
+        raise ValueError("settings['weights'] is true: give the dSPM estimate (dspm=...)")
+    weights = dspm if settings["weights"] else None
+    weights_min, note = (effective_weights_min(weights, settings["weights_min"], settings["weights_min_fallback"])
+                         if weights is not None else (0.0, None))
+    stc, residual, record = solve_tfmxne(solve_window(evoked, settings["window"]), forward, noise_cov,
+                                         weights=weights, weights_min=weights_min, **settings["solver"])
+    record.update(params=settings["solver"], solve_window=list(settings["window"]),
+                  weights=settings["weights"], weights_min_used=weights_min if weights is not None else None,
+                  weights_note=" ".join(filter(None, [settings["note"], note])) or None)
+    return stc, residual, record
 
 
 def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **params):
@@ -114,3 +154,43 @@ def convergence_text(record, maxit=None) -> str:
 def no_source_text(alpha) -> str:
     """What the log and the report say when the estimate is empty."""
     return f"no active source at alpha = {alpha:g}"
+
+
+def effective_weights_min(weights, weights_min, fallback_fraction=0.5):
+    """The ``weights_min`` that keeps some sources when the prior is weak.
+
+    MNE's TF-MxNE drops every source whose weight is below ``weights_min`` and raises
+    when none is left (mne-python#5162). Rule used here: when
+    ``max(|weights|) < weights_min``, use ``fallback_fraction * max(|weights|)``
+    instead, and say so.
+
+    Parameters
+    ----------
+    weights : mne.SourceEstimate | None
+        The prior; None means no weights (the threshold is returned unchanged).
+    weights_min : float
+        Configured threshold.
+    fallback_fraction : float
+        Fraction of the prior's maximum used when the threshold is too high.
+
+    Returns
+    -------
+    used : float
+        Threshold to pass to the solver.
+    note : str | None
+        Explanation when the rule was applied, else None.
+    """
+    if weights is None or not weights_min:
+        return weights_min, None
+    peak = float(np.max(np.abs(weights.data)))
+    if peak >= weights_min:
+        return weights_min, None
+    used = fallback_fraction * peak
+    note = (
+        f"The dSPM weights' maximum ({peak:.3g}) is below dspm.weights_min ({weights_min:g}), "
+        f"which would discard every source (mne-python#5162); using weights_min = "
+        f"{fallback_fraction:g} x max = {used:.3g} instead. Lower dspm.weights_min or "
+        "check the data if this is unexpected."
+    )
+    logger.warning(note)
+    return used, note

@@ -8,15 +8,15 @@
 
 
 rule template_subject:
-    input:
-        code=code_of("template_subject"),
     output:
-        subject_dir=directory(TEMPLATE_DIR),
-        trans=TEMPLATE_TRANS,
+        subject_dir=directory(PATHS.template_dir),
+        trans=PATHS.template_trans,
+    params:
+        code=PLAN.code("template_subject"),
     log:
-        f"{LOGS}/template_subject.log",
+        f"{PATHS.logs}/template_subject.log",
     benchmark:
-        f"{BENCH}/template_subject.tsv"
+        f"{PATHS.benchmarks}/template_subject.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -29,17 +29,17 @@ rule template_subject:
 
 rule source_space:
     input:
-        anatomy=anatomy_files("src"),
-        code=code_of("source_space"),
+        anatomy=job(inputs.anatomy, "src"),
     output:
-        f"{HEADMODELS}/{{fs_subject}}/{{fs_subject}}_src.fif",
+        PATHS.source_space("{fs_subject}"),
     params:
-        subjects_dir=subjects_dir,
-        spacing=FWD["spacing"],
+        subjects_dir=job(inputs.subjects_dir),
+        spacing=SETTINGS["forward"]["spacing"],
+        code=PLAN.code("source_space"),
     log:
-        f"{LOGS}/source_space/{{fs_subject}}.log",
+        PATHS.log("source_space", "{fs_subject}"),
     benchmark:
-        f"{BENCH}/source_space/{{fs_subject}}.tsv"
+        PATHS.benchmark("source_space", "{fs_subject}")
     threads: 1
     resources:
         mem_mb=2000,
@@ -52,18 +52,18 @@ rule source_space:
 
 rule bem_solution:
     input:
-        anatomy=anatomy_files("bem"),
-        code=code_of("bem_solution"),
+        anatomy=job(inputs.anatomy, "bem"),
     output:
-        f"{HEADMODELS}/{{fs_subject}}/{{fs_subject}}_bem-sol.fif",
+        PATHS.bem_solution("{fs_subject}"),
     params:
-        subjects_dir=subjects_dir,
-        conductivity=FWD["conductivity"],
-        ico=FWD["bem_ico"],
+        subjects_dir=job(inputs.subjects_dir),
+        conductivity=SETTINGS["forward"]["conductivity"],
+        ico=SETTINGS["forward"]["bem_ico"],
+        code=PLAN.code("bem_solution"),
     log:
-        f"{LOGS}/bem_solution/{{fs_subject}}.log",
+        PATHS.log("bem_solution", "{fs_subject}"),
     benchmark:
-        f"{BENCH}/bem_solution/{{fs_subject}}.tsv"
+        PATHS.benchmark("bem_solution", "{fs_subject}")
     threads: 2
     resources:
         mem_mb=4000,
@@ -76,17 +76,17 @@ rule bem_solution:
 
 rule trans_from_bids:
     input:
-        raw=lambda wildcards: raw_files(wildcards)[0],
-        code=code_of("trans_from_bids"),
+        raw=job(inputs.first_raw_file),
     output:
         recording_file("_trans.fif"),
     params:
-        fs_subject=fs_subject,
-        subjects_dir=subjects_dir,
+        fs_subject=job(inputs.fs_subject),
+        subjects_dir=job(inputs.subjects_dir),
+        code=PLAN.code("trans_from_bids"),
     log:
-        f"{LOGS}/trans_from_bids/{RECORDING_ID}.log",
+        PATHS.log("trans_from_bids", RECORDING),
     benchmark:
-        f"{BENCH}/trans_from_bids/{RECORDING_ID}.tsv"
+        PATHS.benchmark("trans_from_bids", RECORDING)
     threads: 1
     resources:
         mem_mb=2000,
@@ -97,20 +97,19 @@ rule trans_from_bids:
         "../../scripts/trans_from_bids.py"
 
 
-if FWD["source"] == "precomputed":
+if PLAN.forward_source == "precomputed":
 
     rule forward_precomputed:
         input:
-            fwd=lambda wildcards: FWD["fname"].format(
-                subject=wildcards.subject, session=session_label(wildcards.ses)
-            ),
-            code=code_of("forward_precomputed"),
+            fwd=job(inputs.precomputed_forward),
         output:
             recording_file("_fwd.fif"),
+        params:
+            code=PLAN.code("forward_precomputed"),
         log:
-            f"{LOGS}/forward/{RECORDING_ID}.log",
+            PATHS.log("forward", RECORDING),
         benchmark:
-            f"{BENCH}/forward/{RECORDING_ID}.tsv"
+            PATHS.benchmark("forward", RECORDING)
         threads: 1
         resources:
             mem_mb=4000,
@@ -124,19 +123,16 @@ else:
 
     rule forward:
         input:
-            info=recording_file("_info.fif"),
-            trans=trans_file,
-            src=lambda wildcards: f"{HEADMODELS}/{fs_subject(wildcards)}/{fs_subject(wildcards)}_src.fif",
-            bem=lambda wildcards: f"{HEADMODELS}/{fs_subject(wildcards)}/{fs_subject(wildcards)}_bem-sol.fif",
-            code=code_of("forward"),
+            unpack(job(inputs.forward)),
         output:
             recording_file("_fwd.fif"),
         params:
-            mindist=FWD["mindist"],
+            mindist=SETTINGS["forward"]["mindist"],
+            code=PLAN.code("forward"),
         log:
-            f"{LOGS}/forward/{RECORDING_ID}.log",
+            PATHS.log("forward", RECORDING),
         benchmark:
-            f"{BENCH}/forward/{RECORDING_ID}.tsv"
+            PATHS.benchmark("forward", RECORDING)
         threads: 1
         resources:
             mem_mb=4000,

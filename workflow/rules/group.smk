@@ -1,28 +1,28 @@
 # Group stage: every subject's sources pooled on fsaverage, clustered per condition,
-# conditions compared, one report (only when GROUP_ENABLED; see common.smk).
+# conditions compared, one report (only when the plan enables it: PLAN.group_enabled).
 
 
 rule group_condition:
     input:
-        sources=condition_files("_desc-{cond}_sources.tsv"),
-        convergence=condition_files("_desc-{cond}_convergence.json"),
-        stc=condition_files("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        code=code_of("group_condition"),
+        sources=job(inputs.with_condition, "_desc-{cond}_sources.tsv"),
+        convergence=job(inputs.with_condition, "_desc-{cond}_convergence.json"),
+        stc=job(inputs.with_condition, "_proc-crop_desc-{cond}_tfmxne-lh.stc"),
     output:
-        clusters=f"{GROUP_PREFIX}_desc-{{cond}}_clusters.tsv",
-        sources=f"{GROUP_PREFIX}_desc-{{cond}}_sources.tsv",
-        subjects=f"{GROUP_PREFIX}_desc-{{cond}}_subjects.tsv",
-        lh=f"{GROUP_PREFIX}_desc-{{cond}}_tfmxne-lh.stc",
-        rh=f"{GROUP_PREFIX}_desc-{{cond}}_tfmxne-rh.stc",
+        clusters=f"{PATHS.group_prefix}_desc-{{cond}}_clusters.tsv",
+        sources=f"{PATHS.group_prefix}_desc-{{cond}}_sources.tsv",
+        subjects=f"{PATHS.group_prefix}_desc-{{cond}}_subjects.tsv",
+        lh=f"{PATHS.group_prefix}_desc-{{cond}}_tfmxne-lh.stc",
+        rh=f"{PATHS.group_prefix}_desc-{{cond}}_tfmxne-rh.stc",
     params:
-        recordings=lambda wildcards: recording_ids(wildcards.cond),
-        all_recordings=[f"sub-{subject}{ses}" for subject, ses in sorted(RECORDINGS)],
-        cluster_mm=GROUP["cluster_mm"],
-        min_subjects=GROUP["min_subjects"],
+        recordings=job(inputs.recording_ids),
+        all_recordings=[f"sub-{subject}{ses}" for subject, ses in sorted(PLAN.study.recordings)],
+        cluster_mm=SETTINGS["group"]["cluster_mm"],
+        min_subjects=SETTINGS["group"]["min_subjects"],
+        code=PLAN.code("group_condition"),
     log:
-        f"{LOGS}/group/desc-{{cond}}.log",
+        PATHS.log("group", "desc-{cond}"),
     benchmark:
-        f"{BENCH}/group/desc-{{cond}}.tsv"
+        PATHS.benchmark("group", "desc-{cond}")
     threads: 1
     resources:
         mem_mb=4000,
@@ -35,18 +35,18 @@ rule group_condition:
 
 rule group_contrasts:
     input:
-        sources=expand(f"{GROUP_PREFIX}_desc-{{cond}}_sources.tsv", cond=sorted(LABELS)),
-        clusters=expand(f"{GROUP_PREFIX}_desc-{{cond}}_clusters.tsv", cond=sorted(LABELS)),
-        code=code_of("group_contrasts"),
+        sources=inputs.group_files(PLAN, "_sources.tsv"),
+        clusters=inputs.group_files(PLAN, "_clusters.tsv"),
     output:
-        f"{GROUP_PREFIX}_contrasts.tsv",
+        f"{PATHS.group_prefix}_contrasts.tsv",
     params:
         trial_types=[LABELS[cond] for cond in sorted(LABELS)],
-        cluster_mm=GROUP["cluster_mm"],
+        cluster_mm=SETTINGS["group"]["cluster_mm"],
+        code=PLAN.code("group_contrasts"),
     log:
-        f"{LOGS}/group/contrasts.log",
+        PATHS.log("group", "contrasts"),
     benchmark:
-        f"{BENCH}/group/contrasts.tsv"
+        PATHS.benchmark("group", "contrasts")
     threads: 1
     resources:
         mem_mb=2000,
@@ -59,29 +59,26 @@ rule group_contrasts:
 
 rule group_report:
     input:
-        clusters=expand(f"{GROUP_PREFIX}_desc-{{cond}}_clusters.tsv", cond=sorted(LABELS)),
-        sources=expand(f"{GROUP_PREFIX}_desc-{{cond}}_sources.tsv", cond=sorted(LABELS)),
-        subjects=expand(f"{GROUP_PREFIX}_desc-{{cond}}_subjects.tsv", cond=sorted(LABELS)),
-        contrasts=f"{GROUP_PREFIX}_contrasts.tsv",
-        stc=study_files("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        solve_stc=study_files("_desc-{cond}_tfmxne-lh.stc"),
-        convergence=study_files("_desc-{cond}_convergence.json"),
-        reports=[
-            recording_file("_report.html").format(subject=subject, ses=ses)
-            for subject, ses in sorted(RECORDINGS)
-        ],
-        code=code_of("group_report"),
+        clusters=inputs.group_files(PLAN, "_clusters.tsv"),
+        sources=inputs.group_files(PLAN, "_sources.tsv"),
+        subjects=inputs.group_files(PLAN, "_subjects.tsv"),
+        contrasts=f"{PATHS.group_prefix}_contrasts.tsv",
+        stc=inputs.study_files(PLAN, "_proc-crop_desc-{cond}_tfmxne-lh.stc"),
+        solve_stc=inputs.study_files(PLAN, "_desc-{cond}_tfmxne-lh.stc"),
+        convergence=inputs.study_files(PLAN, "_desc-{cond}_convergence.json"),
+        reports=inputs.recording_reports(PLAN),
     output:
-        report(GROUP_REPORT, caption="../report/group_report.rst", category="Group"),
+        report(PATHS.group_report, caption="../report/group_report.rst", category="Group"),
     params:
-        title=f"TF-MxNE group results: task-{TASK}",
+        title=f"TF-MxNE group results: task-{PATHS.task}",
         trial_types=[LABELS[cond] for cond in sorted(LABELS)],
-        estimates=study_keys(),
-        min_subjects=GROUP["min_subjects"],
+        estimates=inputs.study_keys(PLAN),
+        min_subjects=SETTINGS["group"]["min_subjects"],
+        code=PLAN.code("group_report"),
     log:
-        f"{LOGS}/group/report.log",
+        PATHS.log("group", "report"),
     benchmark:
-        f"{BENCH}/group/report.tsv"
+        PATHS.benchmark("group", "report")
     threads: 1
     resources:
         mem_mb=4000,

@@ -3,16 +3,16 @@
 
 rule measurement_info:
     input:
-        raw=lambda wildcards: raw_files(wildcards)[0],
-        code=code_of("measurement_info"),
+        raw=job(inputs.first_raw_file),
     output:
         recording_file("_info.fif"),
     params:
-        ch_types=config["preprocessing"]["ch_types"],
+        ch_types=SETTINGS["preprocessing"]["ch_types"],
+        code=PLAN.code("measurement_info"),
     log:
-        f"{LOGS}/measurement_info/{RECORDING_ID}.log",
+        PATHS.log("measurement_info", RECORDING),
     benchmark:
-        f"{BENCH}/measurement_info/{RECORDING_ID}.tsv"
+        PATHS.benchmark("measurement_info", RECORDING)
     threads: 1
     resources:
         mem_mb=2000,
@@ -25,19 +25,19 @@ rule measurement_info:
 
 rule epochs:
     input:
-        raws=raw_files,
-        sidecars=sidecars,
-        code=code_of("epochs"),
+        raws=job(inputs.raw_files),
+        sidecars=job(inputs.sidecars),
     output:
         epochs=recording_file("_epo.fif"),
         conditions=recording_file("_conditions.tsv"),
     params:
-        labels=labels_of,
-        preprocessing=config["preprocessing"],
+        labels=job(inputs.condition_labels),
+        preprocessing=SETTINGS["preprocessing"],
+        code=PLAN.code("epochs"),
     log:
-        f"{LOGS}/epochs/{RECORDING_ID}.log",
+        PATHS.log("epochs", RECORDING),
     benchmark:
-        f"{BENCH}/epochs/{RECORDING_ID}.tsv"
+        PATHS.benchmark("epochs", RECORDING)
     threads: 1
     resources:
         mem_mb=8000,
@@ -51,15 +51,15 @@ rule epochs:
 rule evoked:
     input:
         epochs=recording_file("_epo.fif"),
-        code=code_of("evoked"),
     output:
-        recording_file("_desc-{cond}_ave.fif"),
+        condition_file("_ave.fif"),
     params:
-        trial_type=lambda wildcards: LABELS[wildcards.cond],
+        trial_type=job(inputs.trial_type),
+        code=PLAN.code("evoked"),
     log:
-        f"{LOGS}/evoked/{CONDITION_ID}.log",
+        PATHS.log("evoked", CONDITION),
     benchmark:
-        f"{BENCH}/evoked/{CONDITION_ID}.tsv"
+        PATHS.benchmark("evoked", CONDITION)
     threads: 1
     resources:
         mem_mb=2000,

@@ -1,17 +1,18 @@
 # input.source: mne-bids-pipeline. MBP's cleaned epochs, evokeds, noise covariance and
-# forward replace our ingest and covariance rules (tfmxne_workflow/mbp.py finds them).
+# forward replace our ingest and noise_cov rules (tfmxne_workflow/mbp.py finds them).
 
 
 rule mbp_info:
     input:
-        epochs=lambda wildcards: str(mbp_files(wildcards).epochs),
-        code=code_of("mbp_info"),
+        epochs=job(inputs.mbp_epochs),
     output:
         recording_file("_info.fif"),
+    params:
+        code=PLAN.code("mbp_info"),
     log:
-        f"{LOGS}/mbp_info/{RECORDING_ID}.log",
+        PATHS.log("mbp_info", RECORDING),
     benchmark:
-        f"{BENCH}/mbp_info/{RECORDING_ID}.tsv"
+        PATHS.benchmark("mbp_info", RECORDING)
     threads: 1
     resources:
         mem_mb=2000,
@@ -24,17 +25,17 @@ rule mbp_info:
 
 rule mbp_conditions:
     input:
-        epochs=lambda wildcards: str(mbp_files(wildcards).epochs),
-        code=code_of("mbp_conditions"),
+        epochs=job(inputs.mbp_epochs),
     output:
         recording_file("_conditions.tsv"),
     params:
-        labels=labels_of,
-        selectors=mbp_selectors,
+        labels=job(inputs.condition_labels),
+        selectors=job(inputs.mbp_selectors),
+        code=PLAN.code("mbp_conditions"),
     log:
-        f"{LOGS}/mbp_conditions/{RECORDING_ID}.log",
+        PATHS.log("mbp_conditions", RECORDING),
     benchmark:
-        f"{BENCH}/mbp_conditions/{RECORDING_ID}.tsv"
+        PATHS.benchmark("mbp_conditions", RECORDING)
     threads: 1
     resources:
         mem_mb=4000,
@@ -47,16 +48,17 @@ rule mbp_conditions:
 
 rule mbp_evoked:
     input:
-        unpack(mbp_evoked_inputs),
+        unpack(job(inputs.mbp_evoked)),
     output:
-        recording_file("_desc-{cond}_ave.fif"),
+        condition_file("_ave.fif"),
     params:
-        name=lambda wildcards: LABELS[wildcards.cond],
-        selector=lambda wildcards: mbp_selectors(wildcards)[LABELS[wildcards.cond]],
+        name=job(inputs.trial_type),
+        selector=job(inputs.mbp_selector),
+        code=PLAN.code("mbp_evoked"),
     log:
-        f"{LOGS}/mbp_evoked/{CONDITION_ID}.log",
+        PATHS.log("mbp_evoked", CONDITION),
     benchmark:
-        f"{BENCH}/mbp_evoked/{CONDITION_ID}.tsv"
+        PATHS.benchmark("mbp_evoked", CONDITION)
     threads: 1
     resources:
         mem_mb=4000,
@@ -69,16 +71,17 @@ rule mbp_evoked:
 
 rule mbp_noise_cov:
     input:
-        unpack(mbp_cov_inputs),
+        unpack(job(inputs.mbp_noise_cov)),
     output:
         recording_file("_cov.fif"),
     params:
-        tmax=config["noise_cov"]["tmax"],
-        method=config["noise_cov"]["method"],
+        tmax=SETTINGS["noise_cov"]["tmax"],
+        method=SETTINGS["noise_cov"]["method"],
+        code=PLAN.code("mbp_noise_cov"),
     log:
-        f"{LOGS}/mbp_noise_cov/{RECORDING_ID}.log",
+        PATHS.log("mbp_noise_cov", RECORDING),
     benchmark:
-        f"{BENCH}/mbp_noise_cov/{RECORDING_ID}.tsv"
+        PATHS.benchmark("mbp_noise_cov", RECORDING)
     threads: 1
     resources:
         mem_mb=4000,
@@ -91,16 +94,17 @@ rule mbp_noise_cov:
 
 rule mbp_provenance:
     input:
-        unpack(mbp_provenance_inputs),
+        unpack(job(inputs.mbp_provenance)),
     output:
-        MBP_PROVENANCE,
+        PATHS.mbp_provenance,
     params:
-        mbp_root=str(MBP_ROOT),
-        task=TASK,
+        mbp_root=str(PLAN.mbp_root),
+        task=PATHS.task,
+        code=PLAN.code("mbp_provenance"),
     log:
-        f"{LOGS}/mbp_provenance.log",
+        f"{PATHS.logs}/mbp_provenance.log",
     benchmark:
-        f"{BENCH}/mbp_provenance.tsv"
+        f"{PATHS.benchmarks}/mbp_provenance.tsv"
     threads: 1
     resources:
         mem_mb=500,
@@ -111,21 +115,21 @@ rule mbp_provenance:
         "../../scripts/mbp_provenance.py"
 
 
-if MBP_FORWARD:
+if PLAN.mbp_forward:
 
     ruleorder: mbp_forward > forward
 
     rule mbp_forward:
         input:
-            fwd=lambda wildcards: str(mbp_files(wildcards).fwd),
-            epochs=lambda wildcards: str(mbp_files(wildcards).epochs),
-            code=code_of("mbp_forward"),
+            unpack(job(inputs.mbp_forward)),
         output:
             recording_file("_fwd.fif"),
+        params:
+            code=PLAN.code("mbp_forward"),
         log:
-            f"{LOGS}/forward/{RECORDING_ID}.log",
+            PATHS.log("forward", RECORDING),
         benchmark:
-            f"{BENCH}/forward/{RECORDING_ID}.tsv"
+            PATHS.benchmark("forward", RECORDING)
         threads: 1
         resources:
             mem_mb=4000,

@@ -3,21 +3,21 @@
 
 rule sources_table:
     input:
-        unpack(common_space_inputs),
+        unpack(job(inputs.common_space_files)),
         lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
         rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
         fwd=recording_file("_fwd.fif"),
-        convergence=recording_file("_desc-{cond}_convergence.json"),
-        code=code_of("sources_table"),
+        convergence=condition_file("_convergence.json"),
     output:
-        recording_file("_desc-{cond}_sources.tsv"),
+        condition_file("_sources.tsv"),
     params:
-        trial_type=lambda wildcards: LABELS[wildcards.cond],
-        common_space=common_space_param,
+        trial_type=job(inputs.trial_type),
+        common_space=job(inputs.common_space_param),
+        code=PLAN.code("sources_table"),
     log:
-        f"{LOGS}/sources_table/{CONDITION_ID}.log",
+        PATHS.log("sources_table", CONDITION),
     benchmark:
-        f"{BENCH}/sources_table/{CONDITION_ID}.tsv"
+        PATHS.benchmark("sources_table", CONDITION)
     threads: 1
     resources:
         mem_mb=2000,
@@ -30,16 +30,15 @@ rule sources_table:
 
 rule report:
     input:
-        evoked=per_condition(recording_file("_proc-crop_desc-{cond}_ave.fif")),
-        residual=per_condition(recording_file("_proc-cropresidual_desc-{cond}_ave.fif")),
-        stc=per_condition(recording_file("_desc-{cond}_tfmxne-lh.stc")),
-        sources=per_condition(recording_file("_desc-{cond}_sources.tsv")),
-        convergence=per_condition(recording_file("_desc-{cond}_convergence.json")),
+        evoked=job(inputs.per_condition, "_proc-crop_desc-{cond}_ave.fif"),
+        residual=job(inputs.per_condition, "_proc-cropresidual_desc-{cond}_ave.fif"),
+        stc=job(inputs.per_condition, "_desc-{cond}_tfmxne-lh.stc"),
+        sources=job(inputs.per_condition, "_desc-{cond}_sources.tsv"),
+        convergence=job(inputs.per_condition, "_desc-{cond}_convergence.json"),
         fwd=recording_file("_fwd.fif"),
         conditions=recording_file("_conditions.tsv"),
-        truth=truth_file,
-        provenance=provenance_file,
-        code=code_of("report"),
+        truth=job(inputs.truth),
+        provenance=job(inputs.provenance),
     output:
         html=report(
             recording_file("_report.html"),
@@ -53,12 +52,13 @@ rule report:
             category="Figures",
         ),
     params:
-        title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{TASK}",
-        max_tf_maps=config["report"]["max_tf_maps"],
+        title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{PATHS.task}",
+        max_tf_maps=SETTINGS["report"]["max_tf_maps"],
+        code=PLAN.code("report"),
     log:
-        f"{LOGS}/report/{RECORDING_ID}.log",
+        PATHS.log("report", RECORDING),
     benchmark:
-        f"{BENCH}/report/{RECORDING_ID}.tsv"
+        PATHS.benchmark("report", RECORDING)
     threads: 1
     resources:
         mem_mb=2000,
@@ -71,23 +71,24 @@ rule report:
 
 rule study_summary:
     input:
-        sources=study_files("_desc-{cond}_sources.tsv"),
-        convergence=study_files("_desc-{cond}_convergence.json"),
-        reports=[
-            recording_file("_report.html").format(subject=subject, ses=ses) for subject, ses in RECORDINGS
-        ],
-        conditions=[
-            recording_file("_conditions.tsv").format(subject=subject, ses=ses) for subject, ses in RECORDINGS
-        ],
-        group_report=[GROUP_REPORT] if GROUP_ENABLED else [],
-        code=code_of("study_summary"),
+        sources=inputs.study_files(PLAN, "_desc-{cond}_sources.tsv"),
+        convergence=inputs.study_files(PLAN, "_desc-{cond}_convergence.json"),
+        reports=inputs.recording_files(PLAN, "_report.html"),
+        conditions=inputs.recording_files(PLAN, "_conditions.tsv"),
+        group_report=[PATHS.group_report] if PLAN.group_enabled else [],
     output:
-        tsv=f"{DERIV}/study_summary.tsv",
-        html=report(f"{DERIV}/study_summary.html", caption="../report/study_summary.rst", category="Study"),
+        tsv=f"{PATHS.deriv}/study_summary.tsv",
+        html=report(
+            f"{PATHS.deriv}/study_summary.html",
+            caption="../report/study_summary.rst",
+            category="Study",
+        ),
+    params:
+        code=PLAN.code("study_summary"),
     log:
-        f"{LOGS}/study_summary.log",
+        f"{PATHS.logs}/study_summary.log",
     benchmark:
-        f"{BENCH}/study_summary.tsv"
+        f"{PATHS.benchmarks}/study_summary.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -100,14 +101,15 @@ rule study_summary:
 
 rule dataset_description:
     input:
-        raw_description=f"{BIDS_ROOT}/dataset_description.json",
-        code=code_of("dataset_description"),
+        raw_description=f"{SETTINGS['bids_root']}/dataset_description.json",
     output:
-        f"{DERIV}/dataset_description.json",
+        f"{PATHS.deriv}/dataset_description.json",
+    params:
+        code=PLAN.code("dataset_description"),
     log:
-        f"{LOGS}/dataset_description.log",
+        f"{PATHS.logs}/dataset_description.log",
     benchmark:
-        f"{BENCH}/dataset_description.tsv"
+        f"{PATHS.benchmarks}/dataset_description.tsv"
     threads: 1
     resources:
         mem_mb=500,

@@ -3,23 +3,19 @@
 
 rule solve:
     input:
-        unpack(solve_inputs),
+        unpack(job(inputs.solve)),
     output:
-        lh=recording_file("_desc-{cond}_tfmxne-lh.stc"),
-        rh=recording_file("_desc-{cond}_tfmxne-rh.stc"),
+        lh=condition_file("_tfmxne-lh.stc"),
+        rh=condition_file("_tfmxne-rh.stc"),
         residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
-        convergence=recording_file("_desc-{cond}_convergence.json"),
+        convergence=condition_file("_convergence.json"),
     params:
-        tmin=config["tfmxne"]["tmin"],
-        tmax=config["tfmxne"]["tmax"],
-        solver={k: v for k, v in config["tfmxne"].items() if k not in ("tmin", "tmax")},
-        weights=config["prior"]["weights"],
-        weights_min=config["prior"]["weights_min"],
-        weights_min_fallback=config["prior"]["weights_min_fallback"],
+        solve=job(inputs.solve_settings),
+        code=PLAN.code("solve"),
     log:
-        f"{LOGS}/solve/{CONDITION_ID}.log",
+        PATHS.log("solve", CONDITION),
     benchmark:
-        f"{BENCH}/solve/{CONDITION_ID}.tsv"
+        PATHS.benchmark("solve", CONDITION)
     threads: 1
     resources:
         mem_mb=4000,
@@ -32,23 +28,23 @@ rule solve:
 
 rule crop:
     input:
-        lh=recording_file("_desc-{cond}_tfmxne-lh.stc"),
-        rh=recording_file("_desc-{cond}_tfmxne-rh.stc"),
-        evoked=recording_file("_desc-{cond}_ave.fif"),
+        lh=condition_file("_tfmxne-lh.stc"),
+        rh=condition_file("_tfmxne-rh.stc"),
+        evoked=condition_file("_ave.fif"),
         residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
-        code=code_of("crop"),
     output:
         lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
         rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
         evoked=recording_file("_proc-crop_desc-{cond}_ave.fif"),
         residual=recording_file("_proc-cropresidual_desc-{cond}_ave.fif"),
     params:
-        tmin=config["crop"]["tmin"],
-        tmax=config["crop"]["tmax"],
+        tmin=SETTINGS["crop"]["tmin"],
+        tmax=SETTINGS["crop"]["tmax"],
+        code=PLAN.code("crop"),
     log:
-        f"{LOGS}/crop/{CONDITION_ID}.log",
+        PATHS.log("crop", CONDITION),
     benchmark:
-        f"{BENCH}/crop/{CONDITION_ID}.tsv"
+        PATHS.benchmark("crop", CONDITION)
     threads: 1
     resources:
         mem_mb=2000,

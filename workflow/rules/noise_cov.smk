@@ -3,17 +3,18 @@
 
 rule noise_cov:
     input:
-        unpack(noise_cov_inputs),
+        unpack(job(inputs.noise_cov)),
     output:
         recording_file("_cov.fif"),
     params:
-        noise_cov=config["noise_cov"],
-        l_freq=config["preprocessing"]["l_freq"],
-        h_freq=config["preprocessing"]["h_freq"],
+        noise_cov=SETTINGS["noise_cov"],
+        l_freq=SETTINGS["preprocessing"]["l_freq"],
+        h_freq=SETTINGS["preprocessing"]["h_freq"],
+        code=PLAN.code("noise_cov"),
     log:
-        f"{LOGS}/noise_cov/{RECORDING_ID}.log",
+        PATHS.log("noise_cov", RECORDING),
     benchmark:
-        f"{BENCH}/noise_cov/{RECORDING_ID}.tsv"
+        PATHS.benchmark("noise_cov", RECORDING)
     threads: 1
     resources:
         mem_mb=4000,

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tfmxne_workflow import dataset
-from tfmxne_workflow.stages import covariance, ingest
+from tfmxne_workflow.stages import ingest, noise_cov
 
 LABELS = {"LeftVisual": "Left visual", "auditoryLeft": "auditory/left"}
 PREP = dict(ch_types=None, l_freq=1.0, h_freq=None, tmin=-0.2, tmax=0.5, baseline=(None, 0.0),
@@ -35,7 +35,7 @@ def test_evoked_per_condition_keeps_the_trial_type(epochs):
 
 
 def test_baseline_covariance(epochs):
-    cov = covariance.baseline_covariance(epochs, tmax=0.0, method="shrunk")
+    cov = noise_cov.baseline_covariance(epochs, tmax=0.0, method="shrunk")
     n_good = len(epochs.ch_names) - len(epochs.info["bads"])
     assert cov.data.shape == (n_good, n_good)
     assert np.all(np.isfinite(cov.data))

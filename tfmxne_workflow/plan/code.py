@@ -1,24 +1,26 @@
 """The project modules a rule script runs, found by walking its imports.
 
 Snakemake reruns a rule when its script changes (``rerun-triggers: code``) but not when a
-module that the script imports changes. Each rule therefore declares the files of
-those modules as inputs, and this walk derives them, so a helper edit cannot be
-missed by a hand-kept list.
+module that the script imports changes. Each rule therefore passes the versions (content
+hashes) of those modules as a parameter, ``params.code``, and this walk derives them, so
+a helper edit cannot be missed by a hand-kept list. A parameter rather than input files:
+an edited module reruns the rules that run it ("params have changed"), and a failing job's
+message lists its data, not dozens of code paths.
 
-Only the project's own packages count: :data:`WALKED` (whose imports are followed,
-including imports inside functions) and :data:`WHOLE` (the solver: importing any part
-of it depends on all of it, since ``tfmxne`` resolves its public names lazily).
+The walk follows the project's packages (:data:`WALKED`) import by import, imports inside
+functions included. ``tfmxne`` resolves its public names lazily, so a name imported from
+the package itself (``from tfmxne import tf_mixed_norm``) depends on all of it; a
+submodule (``tfmxne._mne_private``) only on itself and the package's ``__init__``.
 """
 from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 from pathlib import Path
 
 #: Packages whose modules are followed import by import.
-WALKED = ("tfmxne_workflow",)
-#: Packages that count as one unit: every module file of them.
-WHOLE = ("tfmxne",)
+WALKED = ("tfmxne_workflow", "tfmxne")
 
 
 def _module_file(root: Path, name: str) -> Path | None:
@@ -31,7 +33,7 @@ def _module_file(root: Path, name: str) -> Path | None:
 
 
 def _imported_names(tree: ast.AST, package: str) -> set[str]:
-    """Absolute names of every module a parsed file may import (``package``: its own)."""
+    """Absolute names of every module (or module attribute) a parsed file may import."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -48,6 +50,11 @@ def _imported_names(tree: ast.AST, package: str) -> set[str]:
     return names
 
 
+def _package_files(root: Path, name: str) -> set[Path]:
+    """Every module file of a top-level package whose names resolve lazily."""
+    return set((root / name).rglob("*.py"))
+
+
 @functools.lru_cache(maxsize=None)
 def _walk(root: Path, fname: Path, package: str) -> frozenset[Path]:
     """Project module files that ``fname`` imports, directly or not (import cycles allowed)."""
@@ -55,15 +62,15 @@ def _walk(root: Path, fname: Path, package: str) -> frozenset[Path]:
     while todo:
         current, own_package = todo.pop()
         for name in _imported_names(ast.parse(current.read_text(encoding="utf-8")), own_package):
-            top = name.split(".")[0]
-            if top in WHOLE:
-                found.update((root / top).rglob("*.py"))
+            parts = name.split(".")
+            if parts[0] not in WALKED:
                 continue
-            if top not in WALKED:
+            if len(parts) == 2 and parts[0] == "tfmxne" and _module_file(root, name) is None:
+                found.update(_package_files(root, "tfmxne"))  # a lazy public name
                 continue
             # the module itself and the packages it lives in (their __init__ runs first)
-            for depth in range(1, name.count(".") + 2):
-                module = ".".join(name.split(".")[:depth])
+            for depth in range(1, len(parts) + 1):
+                module = ".".join(parts[:depth])
                 path = _module_file(root, module)
                 if path is None or path in found:
                     continue
@@ -72,8 +79,8 @@ def _walk(root: Path, fname: Path, package: str) -> frozenset[Path]:
     return frozenset(found)
 
 
-def code_inputs(script, root) -> list[str]:
-    """Sorted files of the project modules that ``script`` imports, directly or not.
+def code_files(script, root) -> list[str]:
+    """Sorted paths (relative to ``root``) of the project modules ``script`` imports.
 
     Parameters
     ----------
@@ -83,4 +90,15 @@ def code_inputs(script, root) -> list[str]:
         The repository root (where the packages live).
     """
     root = Path(root).resolve()
-    return sorted(str(p) for p in _walk(root, Path(script).resolve(), ""))
+    return sorted(str(p.relative_to(root)) for p in _walk(root, Path(script).resolve(), ""))
+
+
+def versions(script, root) -> dict:
+    """``{module path: content hash}`` of :func:`code_files` (the rule's ``params.code``)."""
+    root = Path(root).resolve()
+    return {name: _digest(root / name) for name in code_files(script, root)}
+
+
+@functools.lru_cache(maxsize=None)
+def _digest(fname: Path) -> str:
+    return hashlib.sha1(fname.read_bytes()).hexdigest()[:12]

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE_DIR
 
-from tfmxne_workflow import validate
+from tfmxne_workflow.errors import BadInput
+from tfmxne_workflow.plan import checks, decide_group_enabled
 from tfmxne_workflow.headmodels.meshes import apply_affine
 from tfmxne_workflow.headmodels.template import read_fsaverage5_surface
 from tfmxne_workflow.stages import common_space
@@ -93,21 +94,21 @@ def test_sphere_mapping_is_mne_sparse_morph_and_mni_is_the_mapped_vertex(fs_subj
 
 def test_missing_sphere_or_fsaverage_file_is_named(fs_subjects, tmp_path):
     subjects_dir, _ = fs_subjects
-    validate.check_common_space(subjects_dir, "{subject}", ["sample_fsaverage5"])
+    checks.check_common_space(subjects_dir, "{subject}", ["sample_fsaverage5"])
     (tmp_path / "sub-01" / "surf").mkdir(parents=True)
-    with pytest.raises(validate.BadInput, match=r"sub-01/surf/lh\.sphere\.reg.*recon-all"):
-        validate.check_common_space(tmp_path, "sub-{subject}", ["01"])
+    with pytest.raises(BadInput, match=r"sub-01/surf/lh\.sphere\.reg.*recon-all"):
+        checks.check_common_space(tmp_path, "sub-{subject}", ["01"])
     (tmp_path / "fsaverage").mkdir()
     for hemi in ("lh", "rh"):
         (tmp_path / "sub-01" / "surf" / f"{hemi}.sphere.reg").write_bytes(b"")
-    with pytest.raises(validate.BadInput, match=r"fsaverage/surf/lh\.white"):
-        validate.check_common_space(tmp_path, "sub-{subject}", ["01"])
+    with pytest.raises(BadInput, match=r"fsaverage/surf/lh\.white"):
+        checks.check_common_space(tmp_path, "sub-{subject}", ["01"])
 
 
 def test_group_is_on_by_default_with_two_subjects_and_a_common_space():
-    assert validate.group_enabled(None, 2, "template")
-    assert not validate.group_enabled(None, 1, "template")
-    assert not validate.group_enabled(None, 5, None)
-    assert not validate.group_enabled(False, 5, "sphere")
-    with pytest.raises(validate.BadInput, match="forward.subjects_dir"):
-        validate.group_enabled(True, 5, None)
+    assert decide_group_enabled(None, 2, "template")
+    assert not decide_group_enabled(None, 1, "template")
+    assert not decide_group_enabled(None, 5, None)
+    assert not decide_group_enabled(False, 5, "sphere")
+    with pytest.raises(BadInput, match="forward.subjects_dir"):
+        decide_group_enabled(True, 5, None)

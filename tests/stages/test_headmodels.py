@@ -11,7 +11,7 @@ import pytest
 from tfmxne_workflow.headmodels import meshes, template
 from tfmxne_workflow.simulation import sample_head
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sample"
 needs_sample = pytest.mark.skipif(
     not (SAMPLE_DIR / "sample_audvis_short-ave.fif.gz").is_file(),
     reason=f"MNE sample reference files not found at {SAMPLE_DIR}",
@@ -176,7 +176,7 @@ def test_sample_head_forward(sample_fwd):
     rr, tris = mne.read_surface(SAMPLE_DIR / "subjects" / "sample" / "bem" / "inner_skull.surf")
     assert meshes.signed_depth(pts * 1000.0, rr, tris).min() >= 5.0 - 1e-6
     # nothing of the sample data is copied into the repository
-    assert not list(Path(__file__).resolve().parents[1].glob("**/sample-fsaverage5-*-fwd.fif"))
+    assert not list(Path(__file__).resolve().parents[2].glob("**/sample-fsaverage5-*-fwd.fif"))
 
 
 @needs_sample

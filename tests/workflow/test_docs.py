@@ -1,7 +1,7 @@
 """The README is a short front door; docs/ holds the reference, its config table made from the schema.
 
-``python tests/test_docs.py --write`` regenerates the table in docs/configuration.md
-(``python tests/test_docs.py`` prints it).
+``python tests/workflow/test_docs.py --write`` regenerates the table in docs/configuration.md
+(``python tests/workflow/test_docs.py`` prints it).
 """
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_PAGE = ROOT / "docs" / "configuration.md"
 README_MAX_BYTES = 8 * 1024
@@ -55,7 +55,7 @@ def write_config_table():
 def test_the_configuration_page_is_the_schema():
     assert _page_table(CONFIG_PAGE.read_text()) == config_table(), (
         "docs/configuration.md is out of date with workflow/schemas/config.schema.yaml; "
-        "run `python tests/test_docs.py --write`")
+        "run `python tests/workflow/test_docs.py --write`")
 
 
 def test_config_yaml_holds_values_not_copies_of_the_descriptions():

@@ -52,7 +52,8 @@ def test_outputs_are_bids_derivatives(demo_run):
         assert len(conds) == 2 and (conds["n_epochs"] > 0).all()
         for label in conds["label"]:
             stem = f"{sub}_task-demo_desc-{label}"
-            assert {f"{stem}_ave.fif", f"{stem}_dspm-lh.stc", f"{stem}_sources.tsv"} <= files
+            assert {f"{stem}_ave.fif", f"{stem}_sources.tsv"} <= files
+            assert f"{stem}_dspm-lh.stc" not in files  # MEG data: auto solves without dSPM weights
             table = pd.read_csv(deriv / sub / "meg" / f"{stem}_sources.tsv", sep="\t")
             assert set(REQUIRED_COLUMNS) <= set(table.columns)
             assert len(table) > 0, f"{stem}: no active source"
@@ -131,15 +132,36 @@ def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run)
     finally:
         shutil.rmtree(new)
     per_recording = {"measurement_info": 1, "epochs": 1, "noise_cov": 1, "forward": 1, "report": 1}
-    per_condition = {"evoked": 2, "dspm_prior": 2, "solve": 2, "crop": 2, "sources_table": 2}
+    per_condition = {"evoked": 2, "solve": 2, "crop": 2, "sources_table": 2}
     study = {"study_summary": 1, "all": 1, "group_condition": 2, "group_contrasts": 1, "group_report": 1}
     assert jobs == {**per_recording, **per_condition, **study}, jobs
 
 
 def test_changing_l_freq_reruns_downstream_of_ingestion_but_not_the_forward(demo_run):
     jobs = planned_jobs(demo_run, preprocessing={"l_freq": 2.0})
-    assert {"epochs", "evoked", "noise_cov", "dspm_prior", "solve", "report"} <= set(jobs), jobs
+    assert {"epochs", "evoked", "noise_cov", "solve", "report"} <= set(jobs), jobs
     assert not FORWARD_RULES & set(jobs), jobs
+
+
+def test_dspm_weights_add_the_dspm_jobs_and_rerun_the_solve(demo_run):
+    jobs = planned_jobs(demo_run, dspm={"weights": True})
+    assert {"dspm": 4, "solve": 4} == {k: jobs[k] for k in ("dspm", "solve")}, jobs
+    assert not ({"epochs", "evoked", "noise_cov"} | FORWARD_RULES) & set(jobs), jobs
+    assert planned_jobs(demo_run, dspm={"snr": 5.0, "weights_min": 3.0}) == {}  # unused without weights
+
+
+def test_editing_the_solver_reruns_the_solve_and_what_follows_nothing_upstream(demo_run, tmp_path):
+    """A one-line edit to tfmxne/solver.py, in a copy of the repository, then a dry run."""
+    copy = tmp_path / "repo"
+    for name in ("Snakefile", "config.yaml", "workflow", "scripts", "tfmxne", "tfmxne_workflow"):
+        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, copy / name)
+    solver = copy / "tfmxne" / "solver.py"
+    solver.write_text(solver.read_text() + "\n# an edit\n")
+    proc = run_snakemake("-n", "--configfile", str(demo_run["configfile"]), workdir=demo_run["workdir"],
+                         snakefile=copy / "Snakefile")
+    jobs = parse_job_stats(proc.stdout)
+    assert jobs.get("solve") == 4 and {"crop", "sources_table", "report"} <= set(jobs), jobs
+    assert not ({"epochs", "evoked", "noise_cov"} | FORWARD_RULES) & set(jobs), jobs
 
 
 def test_snakemake_report(demo_run):
@@ -155,21 +177,17 @@ def test_demo_workflow_runs_in_a_few_minutes(demo_run):
     assert demo_run["wall_s"] < 600, f"demo workflow took {demo_run['wall_s']:.0f} s"
 
 
-def test_config_typo_is_named():
-    from snakemake.exceptions import WorkflowError
+def test_the_schema_is_a_valid_snakemake_schema_with_every_default():
+    """Snakemake's own validate (what a user's wrapper may call) agrees with the plan's defaults."""
     from snakemake.utils import validate
 
-    with pytest.raises(WorkflowError, match="alpah"):
-        validate({"tfmxne": {"alpah": 3}}, str(REPO / "workflow/schemas/config.schema.yaml"))
-
-
-def test_schema_fills_every_default():
-    from snakemake.utils import validate
+    from tfmxne_workflow.plan.config import resolve
 
     config = {}
     validate(config, str(REPO / "workflow/schemas/config.schema.yaml"))
+    assert config == resolve({})[0]
     assert config["tfmxne"]["alpha"] == "auto" and config["preprocessing"]["h_freq"] is None
-    assert config["tfmxne"]["noise_floor"] == 30.0 and config["prior"]["weights"] == "auto"
+    assert config["tfmxne"]["noise_floor"] == 30.0 and config["dspm"]["weights"] == "auto"
     assert config["crop"] == {"tmin": -0.05, "tmax": 0.3}
 
 

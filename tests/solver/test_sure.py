@@ -1,7 +1,6 @@
 """SURE over a warm-started TF-MxNE path (tfmxne.sure)."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -266,22 +265,18 @@ def test_tf_mixed_norm_alpha_sure(sample_data, small_forward):  # noqa: F811
 # ---------------------------------------------------------------------------
 # workflow: config schema, solve record, report figure
 
-SCHEMA = str(Path(__file__).resolve().parents[1] / "workflow/schemas"
-             / "config.schema.yaml")
-
 
 def test_schema_accepts_alpha_sure():
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
+    from tfmxne_workflow.errors import BadInput
+    from tfmxne_workflow.plan.config import resolve
 
-    config = {"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1}}
-    validate(config, SCHEMA)
+    config = resolve({"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1}})[0]
     assert config["tfmxne"]["sure_n_alphas"] == 15
     assert config["tfmxne"]["sure_alpha_min"] == 10.0
-    for bad in ({"alpha": "auto"}, {"alpha": "sure", "n_tfmxne_iter": 10},
+    for bad in ({"alpha": "auto", "n_tfmxne_iter": 3}, {"alpha": "sure", "n_tfmxne_iter": 10},
                 {"alpha": 30.0, "sure_alpha_min": 100.0}):
-        with pytest.raises(WorkflowError):
-            validate({"tfmxne": bad}, SCHEMA)
+        with pytest.raises(BadInput):
+            resolve({"tfmxne": bad})
 
 
 @pytest.mark.sample

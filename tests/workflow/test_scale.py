@@ -12,8 +12,9 @@ from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
 
 N_SUBJECTS = 20
 #: Jobs per recording with 2 conditions: measurement_info, epochs, noise_cov, forward,
-#: report, and per condition evoked, dspm_prior, solve, crop, sources_table.
-JOBS_PER_RECORDING = 5 + 2 * 5
+#: report, and per condition evoked, solve, crop, sources_table (MEG data: auto solves without
+#: dSPM weights, so no dspm job is planned).
+JOBS_PER_RECORDING = 5 + 2 * 4
 #: Study-level jobs: template_subject, source_space, bem_solution, study_summary,
 #: dataset_description, all, and the group stage: group_condition per condition,
 #: group_contrasts, group_report.
@@ -61,7 +62,7 @@ def test_dag_of_20_subjects_is_built_in_seconds(big_study, tmp_path):
     total = int(re.search(r"^total\s+(\d+)$", table, re.M)[1])
     counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
     assert total == N_SUBJECTS * JOBS_PER_RECORDING + STUDY_JOBS, counts
-    assert counts["solve"] == 2 * N_SUBJECTS and counts["report"] == N_SUBJECTS
+    assert counts["solve"] == 2 * N_SUBJECTS and counts["report"] == N_SUBJECTS and "dspm" not in counts
     print(f"dry run of {total} jobs ({N_SUBJECTS} subjects x 2 conditions): {wall:.1f} s")
     assert wall < DAG_SECONDS, f"building the DAG of {total} jobs took {wall:.1f} s"
 

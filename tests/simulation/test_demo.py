@@ -14,7 +14,7 @@ from mne_bids import BIDSPath, get_entity_vals, read_raw_bids
 from tfmxne_workflow.simulation import demo
 from tfmxne_workflow.simulation import simulate as sim
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sample"
 N_TRIALS = 12  # per condition and run: enough to test the generator, small to stay fast
 
 
@@ -184,4 +184,4 @@ def test_sample_head_dataset(tmp_path_factory, sample_head_cache):
     for _, row in truth.iterrows():
         d = np.linalg.norm(pos - [row.x_mm, row.y_mm, row.z_mm], axis=1).min()
         assert 0.1 < d < 6.0
-    assert not list(Path(__file__).resolve().parents[1].glob("**/sub-01_fwd.fif"))
+    assert not list(Path(__file__).resolve().parents[2].glob("**/sub-01_fwd.fif"))

@@ -1,11 +1,11 @@
-"""Empty-room noise covariance (tfmxne_workflow.stages.covariance, dataset.empty_room_file)."""
+"""Empty-room noise covariance (tfmxne_workflow.stages.noise_cov, dataset.empty_room_file)."""
 import mne
 import numpy as np
 import pytest
 from conftest import write_tiny_bids
 
 from tfmxne_workflow import dataset
-from tfmxne_workflow.stages import covariance, ingest
+from tfmxne_workflow.stages import ingest, noise_cov
 
 
 @pytest.fixture()
@@ -30,7 +30,7 @@ def test_empty_room_is_found_and_used(bids_with_empty_room):
     assert "sub-emptyroom" in str(er_file)
     epochs = ingest.make_epochs([run], {"face": "Left visual"}, ch_types=["meg"], l_freq=1.0,
                                  h_freq=None, tmin=-0.2, tmax=0.5, baseline=(None, 0), reject=None)
-    cov = covariance.empty_room_covariance(er_file, epochs.info, l_freq=1.0, h_freq=None)
+    cov = noise_cov.empty_room_covariance(er_file, epochs.info, l_freq=1.0, h_freq=None)
     assert cov.ch_names == epochs.ch_names
 
 
@@ -38,7 +38,7 @@ def test_empty_room_refuses_eeg(bids_with_empty_room):
     root, run = bids_with_empty_room
     info = ingest.read_raw(run).info
     with pytest.raises(ValueError, match="MEG sensors only"):
-        covariance.empty_room_covariance(dataset.empty_room_file(run), info, l_freq=1.0, h_freq=None)
+        noise_cov.empty_room_covariance(dataset.empty_room_file(run), info, l_freq=1.0, h_freq=None)
 
 
 def test_missing_empty_room_is_named(tiny_bids):

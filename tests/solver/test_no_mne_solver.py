@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IMPORT = re.compile(r"^\s*(from\s+mne\.inverse_sparse|import\s+mne\.inverse_sparse)|mne\.inverse_sparse\.\w+\(",
                     re.MULTILINE)
 

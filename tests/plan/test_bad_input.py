@@ -1,7 +1,7 @@
 """Bad input is refused with one message naming the culprit and the fix (unit level).
 
 The same cases through the workflow (exit status, console, nothing written) are in
-tests/test_bad_input_workflow.py.
+tests/workflow/test_bad_input_workflow.py.
 """
 import logging
 import os
@@ -13,16 +13,19 @@ import pytest
 import yaml
 from conftest import REPO
 
-from tfmxne_workflow import dataset, validate
+from tfmxne_workflow import dataset
+from tfmxne_workflow.errors import BadInput, exit_on_bad_input
+from tfmxne_workflow.plan import checks
+from tfmxne_workflow.plan import config as plan_config
 from tfmxne_workflow.dataset import Recording
-from tfmxne_workflow.stages import covariance, forward, ingest
+from tfmxne_workflow.stages import forward, ingest, noise_cov
 
-SCHEMA = validate.load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+SCHEMA = plan_config.load_schema(plan_config.SCHEMA)
 
 
 def config_error(config) -> str:
-    with pytest.raises(validate.BadInput) as info:
-        validate.check_config(config, SCHEMA)
+    with pytest.raises(BadInput) as info:
+        plan_config.check_config(config, SCHEMA)
     return str(info.value)
 
 
@@ -30,10 +33,19 @@ def config_error(config) -> str:
 # Configuration
 # --------------------------------------------------------------------------------------
 
+def test_a_renamed_section_is_read_under_its_new_name_with_a_note():
+    resolved, notes = plan_config.resolve({"prior": {"snr": 2.0}, "dspm": {"snr": 5.0, "depth": 0.5}})
+    assert resolved["dspm"]["snr"] == 2.0 and resolved["dspm"]["depth"] == 0.5 and "prior" not in resolved
+    assert notes == ["the configuration section 'prior' is now called 'dspm'; rename it in your "
+                     "--configfile ('prior' is read as 'dspm' for now)"]
+    assert "dspm.loose = 7 is not allowed" in config_error(plan_config.renamed({"prior": {"loose": 7}})[0])
+    assert plan_config.resolve({})[1] == []
+
+
 def test_valid_configs_pass():
-    validate.check_config({}, SCHEMA)
-    validate.check_config(yaml.safe_load((REPO / "config.yaml").read_text()), SCHEMA)
-    validate.check_config({"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1, "wsize": [16, 64],
+    plan_config.check_config({}, SCHEMA)
+    plan_config.check_config(yaml.safe_load((REPO / "config.yaml").read_text()), SCHEMA)
+    plan_config.check_config({"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1, "wsize": [16, 64],
                                       "tstep": [4, 16]}}, SCHEMA)
 
 
@@ -69,7 +81,7 @@ def test_alpha_out_of_range(alpha):
     ({"tfmxne": {"l1_ratio": 1.5}}, "tfmxne.l1_ratio = 1.5 is not allowed; expected a number >= 0 and <= 1"),
     ({"tfmxne": {"l1_ratio": -0.1}}, "tfmxne.l1_ratio = -0.1 is not allowed"),
     ({"tfmxne": {"loose": 2}}, "tfmxne.loose = 2 is not allowed; expected a number >= 0 and <= 1"),
-    ({"prior": {"loose": -1}}, "prior.loose = -1 is not allowed; expected a number >= 0 and <= 1 or null"),
+    ({"dspm": {"loose": -1}}, "dspm.loose = -1 is not allowed; expected a number >= 0 and <= 1 or null"),
     ({"tfmxne": {"wsize": 6}}, "tfmxne.wsize = 6 is not allowed; expected an integer >= 4 and a multiple of 4"),
     ({"tfmxne": {"tstep": 3}}, "tfmxne.tstep = 3 is not allowed; expected an integer >= 2 and a multiple of 2"),
 ])
@@ -117,8 +129,8 @@ def test_several_problems_are_listed_in_one_message():
 
 def test_exit_on_bad_input_exits_with_the_message():
     with pytest.raises(SystemExit) as info:
-        with validate.exit_on_bad_input():
-            raise validate.BadInput("bids_root 'x' does not exist")
+        with exit_on_bad_input():
+            raise BadInput("bids_root 'x' does not exist")
     assert info.value.code == "Error: bids_root 'x' does not exist"
 
 
@@ -165,10 +177,10 @@ def _recording_with_channels(tmp_path, rows):
 
 def test_requested_channel_type_absent(tmp_path):
     rec = _recording_with_channels(tmp_path, [("EEG1", "EEG", "good"), ("MEG0111", "MEGMAG", "good")])
-    validate.check_channels([rec], None)
-    validate.check_channels([rec], ["meg"])
-    with pytest.raises(validate.BadInput) as info:
-        validate.check_channels([rec], ["grad", "eeg"])
+    checks.check_channels([rec], None)
+    checks.check_channels([rec], ["meg"])
+    with pytest.raises(BadInput) as info:
+        checks.check_channels([rec], ["grad", "eeg"])
     assert ("channel types ['grad'] requested (preprocessing.ch_types) but sub-01_task-x_run-01_channels.tsv "
             "of sub-01 has only ['mag', 'eeg']; set preprocessing.ch_types to some of ['mag', 'eeg']"
             in str(info.value))
@@ -177,10 +189,10 @@ def test_requested_channel_type_absent(tmp_path):
 def test_all_channels_bad(tmp_path):
     rec = _recording_with_channels(tmp_path, [("EEG1", "EEG", "bad"), ("EEG2", "EEG", "bad"),
                                              ("MEG0111", "MEGMAG", "good"), ("STI", "TRIG", "good")])
-    validate.check_channels([rec], None)
-    with pytest.raises(validate.BadInput, match=r"all 2 eeg channels are marked bad in .*channels.tsv; set the "
+    checks.check_channels([rec], None)
+    with pytest.raises(BadInput, match=r"all 2 eeg channels are marked bad in .*channels.tsv; set the "
                                                 r"status of the usable ones to 'good'"):
-        validate.check_channels([rec], ["eeg"])
+        checks.check_channels([rec], ["eeg"])
 
 
 def test_missing_empty_or_unfetched_raw_file(tmp_path):
@@ -189,8 +201,8 @@ def test_missing_empty_or_unfetched_raw_file(tmp_path):
     link = tmp_path / "annexed_meg.fif"
     os.symlink(tmp_path / ".git" / "annex" / "objects" / "xx", link)
     rec = Recording("01", None, [empty, link, tmp_path / "gone_meg.fif"])
-    with pytest.raises(validate.BadInput) as info:
-        validate.check_raw_files([rec])
+    with pytest.raises(BadInput) as info:
+        checks.check_raw_files([rec])
     text = str(info.value)
     assert text.startswith("raw data files are missing or empty:")
     assert "empty_meg.fif is empty (0 bytes); copy it again from its source" in text
@@ -254,25 +266,25 @@ def eeg_forwards(tiny_bids, tmp_path_factory):
 
 def test_precomputed_forward_resolving_to_nothing(eeg_forwards):
     pattern = str(eeg_forwards["folder"] / "nothing" / "sub-{subject}-fwd.fif")
-    with pytest.raises(validate.BadInput) as info:
-        validate.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], None)
+    with pytest.raises(BadInput) as info:
+        checks.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], None)
     assert (f"forward.source is 'precomputed' but forward.fname {pattern!r} resolves to no file for:\n"
             f"  - sub-01: {eeg_forwards['folder']}/nothing/sub-01-fwd.fif" in str(info.value))
 
 
 def test_precomputed_forward_lacking_channels(eeg_forwards):
     pattern = str(eeg_forwards["folder"] / "sub-{subject}-fwd.fif")
-    validate.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], ["eeg"])
-    with pytest.raises(validate.BadInput) as info:
-        validate.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], None)
+    checks.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], ["eeg"])
+    with pytest.raises(BadInput) as info:
+        checks.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], None)
     assert ("sub-01-fwd.fif lacks 4 channel(s) that sub-01 has: MEG0111, MEG0121, MEG0131, MEG0141; recompute the "
             "forward with this recording's sensors" in str(info.value))
 
 
 def test_precomputed_forward_of_another_subject(eeg_forwards):
     pattern = str(eeg_forwards["folder"] / "other" / "sub-{subject}-fwd.fif")
-    with pytest.raises(validate.BadInput, match=r"was computed for sub-02, not sub-01; check the \{subject\} part"):
-        validate.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], ["eeg"])
+    with pytest.raises(BadInput, match=r"was computed for sub-02, not sub-01; check the \{subject\} part"):
+        checks.check_precomputed_forwards(pattern, [eeg_forwards["rec"]], ["eeg"])
     with pytest.raises(ValueError, match=r"computed for subject 'sub-02', not sub-01"):
         forward.read_precomputed(eeg_forwards["other"], "01")
 
@@ -287,11 +299,11 @@ def test_forward_channels_against_the_data(eeg_forwards):
 
 def test_freesurfer_subject_missing(tmp_path):
     (tmp_path / "sub-01").mkdir()
-    validate.check_freesurfer(tmp_path, "sub-{subject}", ["01"], None, [])
-    with pytest.raises(validate.BadInput, match=r"FreeSurfer subject\(s\) \['sub-02'\] not found .* it has: \['sub-01'\]"):
-        validate.check_freesurfer(tmp_path, "sub-{subject}", ["01", "02"], None, [])
-    with pytest.raises(validate.BadInput, match="forward.subjects_dir '.*nope' does not exist"):
-        validate.check_freesurfer(tmp_path / "nope", "sub-{subject}", ["01"], None, [])
+    checks.check_freesurfer(tmp_path, "sub-{subject}", ["01"], None, [])
+    with pytest.raises(BadInput, match=r"FreeSurfer subject\(s\) \['sub-02'\] not found .* it has: \['sub-01'\]"):
+        checks.check_freesurfer(tmp_path, "sub-{subject}", ["01", "02"], None, [])
+    with pytest.raises(BadInput, match="forward.subjects_dir '.*nope' does not exist"):
+        checks.check_freesurfer(tmp_path / "nope", "sub-{subject}", ["01"], None, [])
 
 
 # --------------------------------------------------------------------------------------
@@ -347,11 +359,11 @@ def test_rank_deficient_noise_covariance_is_reported(caplog):
     info = mne.create_info([f"EEG{i}" for i in range(20)], 100.0, "eeg")
     epochs = mne.EpochsArray(1e-6 * rng.standard_normal((2, 20, 30)), info, tmin=-0.2, verbose="error")
     with caplog.at_level(logging.WARNING, logger="tfmxne"):
-        covariance.baseline_covariance(epochs, tmax=-0.15, method="empirical")
+        noise_cov.baseline_covariance(epochs, tmax=-0.15, method="empirical")
     assert "The noise covariance is rank deficient: rank" in caplog.text
     assert "estimated from 12 samples with method 'empirical'" in caplog.text
     with pytest.raises(ValueError, match=r"holds 1 sample\(s\); move noise_cov.tmax later"):
-        covariance.baseline_covariance(epochs, tmax=-0.2)
+        noise_cov.baseline_covariance(epochs, tmax=-0.2)
 
 
 def test_flat_channel_in_the_noise_covariance():
@@ -361,8 +373,7 @@ def test_flat_channel_in_the_noise_covariance():
     data[:, 1] = 0.0
     epochs = mne.EpochsArray(data, info, tmin=-0.2, verbose="error")
     with pytest.raises(ValueError, match=r"zero variance for channel\(s\) \['EEG1'\]"):
-        covariance.baseline_covariance(epochs, tmax=0.0, method="empirical")
+        noise_cov.baseline_covariance(epochs, tmax=0.0, method="empirical")
 
 
-# prior.weights_min above the prior's maximum: tests/test_pipeline_prior.py
-# (test_weak_prior_lowers_weights_min_and_says_so) covers the fallback.
+# dspm.weights_min above the dSPM's maximum: tests/stages/test_solve_stage.py covers the fallback.

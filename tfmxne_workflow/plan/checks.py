@@ -1,0 +1,194 @@
+"""Checks of the recordings and the anatomy before any job runs (on the submitting host).
+
+Each raises :class:`~tfmxne_workflow.errors.BadInput` naming the file and the fix, so a
+study with a missing file, an unusable channel selection or a forward for the wrong
+subject stops before anything is written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import BadInput, shown_names
+
+#: BIDS channels.tsv types -> MNE channel types the inverse problem uses. MNE reads
+#: CTF/4D axial gradiometers as 'mag'; 'MEGGRAD' (seen in the wild) may be either.
+BIDS_CH_TYPES = {
+    "MEGMAG": ("mag",), "MEGGRADAXIAL": ("mag",), "MEGGRADPLANAR": ("grad",),
+    "MEGGRAD": ("grad", "mag"), "EEG": ("eeg",),
+}
+
+
+def check_raw_files(recordings) -> None:
+    """Every run's raw file is there and not empty (a broken link: data not fetched)."""
+    problems = []
+    for rec in recordings:
+        for f in rec.raw_files:
+            f = Path(f)
+            if f.is_symlink() and not f.exists():
+                problems.append(f"{f} is a broken link (git-annex/DataLad content not retrieved? "
+                                "run `datalad get` or `git annex get` on it)")
+            elif not f.exists():
+                problems.append(f"{f} does not exist")
+            elif f.is_file() and f.stat().st_size == 0:
+                problems.append(f"{f} is empty (0 bytes); copy it again from its source")
+    if problems:
+        raise BadInput("raw data files are missing or empty:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _read_channels_tsv(tsv):
+    import pandas as pd
+
+    return pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False)
+
+
+def channels_by_type(tsv) -> dict | None:
+    """``{mne type: [(name, status), ...]}`` of the data channels in a channels.tsv.
+
+    ``None`` when the file is missing or lacks the ``name``/``type`` columns (the
+    job then checks the data themselves). Ambiguous 'MEGGRAD' channels are listed
+    under both 'grad' and 'mag'.
+    """
+    tsv = Path(tsv)
+    if not tsv.is_file():
+        return None
+    table = _read_channels_tsv(tsv)
+    if not {"name", "type"} <= set(table.columns):
+        return None
+    status = table["status"] if "status" in table else ["good"] * len(table)
+    found = {}
+    for name, kind, st in zip(table["name"], table["type"], status):
+        for mne_type in BIDS_CH_TYPES.get(kind.upper(), ()):
+            found.setdefault(mne_type, []).append((name, st.strip().lower() or "good"))
+    return found
+
+
+def check_channels(recordings, ch_types) -> None:
+    """Requested channel types exist and not every channel is bad (from channels.tsv).
+
+    Parameters
+    ----------
+    recordings : list of tfmxne_workflow.dataset.Recording
+    ch_types : None | list of str
+        ``preprocessing.ch_types``.
+    """
+    from ..dataset import channels_tsv
+
+    for rec in recordings:
+        for raw_file in rec.raw_files:
+            tsv = channels_tsv(raw_file)
+            found = channels_by_type(tsv)
+            if found is None:
+                continue
+            present = [t for t in ("grad", "mag", "eeg") if t in found]
+            if ch_types is None:
+                wanted = present
+                if not wanted:
+                    raise BadInput(f"{tsv} lists no MEG or EEG channels (types MEGMAG, MEGGRADPLANAR, "
+                                   "MEGGRADAXIAL or EEG); check the file's type column")
+            else:
+                expanded = {t: ("grad", "mag") if t == "meg" else (t,) for t in ch_types}
+                absent = [t for t, types in expanded.items() if not set(types) & set(present)]
+                if absent:
+                    raise BadInput(
+                        f"channel types {absent} requested (preprocessing.ch_types) but {tsv.name} of "
+                        f"sub-{rec.subject} has only {present}; set preprocessing.ch_types to "
+                        f"some of {present} (or null for all)"
+                    )
+                wanted = [t for t in present if any(t in types for types in expanded.values())]
+            channels = {name: st for t in wanted for name, st in found[t]}
+            if channels and all(st == "bad" for st in channels.values()):
+                raise BadInput(
+                    f"all {len(channels)} {'/'.join(wanted)} channels are marked bad in {tsv}; "
+                    "set the status of the usable ones to 'good' (or choose other preprocessing.ch_types)"
+                )
+
+
+def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
+    """Every recording's precomputed forward exists, fits its channels and subject.
+
+    Reads only the forward's channel names and MRI subject (cheap).
+    """
+    from ..dataset import channels_tsv
+    from ..stages.forward import peek_forward
+
+    missing = []
+    for rec in recordings:
+        fname = Path(forward_fname(pattern, rec.subject, rec.session))
+        if not fname.is_file():
+            missing.append(f"sub-{rec.subject}{rec.ses}: {fname}")
+            continue
+        ch_names, fwd_subject = peek_forward(fname)
+        if fwd_subject and fwd_subject.startswith("sub-") and fwd_subject != f"sub-{rec.subject}":
+            raise BadInput(
+                f"the forward {fname} (forward.fname) was computed for {fwd_subject}, not "
+                f"sub-{rec.subject}; check the {{subject}} part of forward.fname {pattern!r}"
+            )
+        found = channels_by_type(channels_tsv(rec.raw_files[0]))
+        if ch_names is None or found is None:
+            continue
+        types = [t for t in ("grad", "mag", "eeg") if t in found]
+        if ch_types is not None:
+            types = [t for t in types if t in ch_types or ("meg" in ch_types and t != "eeg")]
+        good = [name for t in types for name, st in found[t] if st != "bad"]
+        lacking = [name for name in dict.fromkeys(good) if name not in ch_names]
+        if lacking:
+            shown = shown_names(lacking)
+            raise BadInput(
+                f"the forward {fname} lacks {len(lacking)} channel(s) that sub-{rec.subject}{rec.ses} has: "
+                f"{shown}; recompute the forward with this recording's sensors, or mark these channels "
+                "bad in *_channels.tsv or leave their type out of preprocessing.ch_types"
+            )
+    if missing:
+        raise BadInput(
+            f"forward.source is 'precomputed' but forward.fname {pattern!r} resolves to no file for:\n"
+            + "\n".join(f"  - {m}" for m in missing)
+            + "\nFix forward.fname ({subject} and {session} are filled in) or compute these forwards."
+        )
+
+
+def forward_fname(pattern, subject, session) -> str:
+    """``forward.fname`` filled in for one recording."""
+    return pattern.format(subject=subject, session=session or "")
+
+
+def check_freesurfer(subjects_dir, fs_subject_pattern, subjects, trans_pattern, recordings) -> None:
+    """The FreeSurfer subjects (and any trans files) are there."""
+    subjects_dir = Path(subjects_dir)
+    if not subjects_dir.is_dir():
+        raise BadInput(f"forward.subjects_dir {str(subjects_dir)!r} does not exist; set it to the FreeSurfer "
+                       "subjects directory")
+    missing = [fs for fs in (fs_subject_pattern.format(subject=s) for s in subjects)
+               if not (subjects_dir / fs).is_dir()]
+    if missing:
+        have = sorted(p.name for p in subjects_dir.iterdir() if p.is_dir())
+        raise BadInput(
+            f"FreeSurfer subject(s) {missing} not found in forward.subjects_dir {str(subjects_dir)!r} "
+            f"(forward.fs_subject {fs_subject_pattern!r}); it has: {have}"
+        )
+    if trans_pattern:
+        absent = [str(f) for f in (Path(trans_pattern.format(subject=r.subject, session=r.session or ""))
+                                   for r in recordings) if not f.is_file()]
+        if absent:
+            raise BadInput(f"forward.trans {trans_pattern!r} resolves to no file for: {absent}; fix the "
+                           "pattern or set forward.trans: null to use the BIDS landmarks")
+
+
+def check_common_space(subjects_dir, fs_subject_pattern, subjects) -> None:
+    """Check every subject's ``surf/?h.sphere.reg``, and fsaverage's files.
+
+    Those of ``<subjects_dir>/fsaverage`` when it exists (else the packaged fsaverage5
+    is used).
+    """
+    from ..stages import common_space
+
+    files = [f for s in subjects
+             for f in common_space.subject_spheres(subjects_dir, fs_subject_pattern.format(subject=s))]
+    files += common_space.fsaverage_files(subjects_dir) or []
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise BadInput(
+            f"{len(missing)} file(s) needed to map the sources to fsaverage are missing: "
+            f"{missing[:6]}{' ...' if len(missing) > 6 else ''}. Run FreeSurfer's recon-all "
+            "(it writes surf/?h.sphere.reg) for these subjects, or complete or remove "
+            f"{Path(subjects_dir) / 'fsaverage'} (without it the packaged fsaverage5 is used)"
+        )
