@@ -25,7 +25,7 @@ $(MBP_STAMP): $(STAMP) requirements-mbp.lock
 	touch $(MBP_STAMP)
 
 demo-data: install
-	$(BIN)/python -m tfmxne_workflow.simulation.demo --bids-root $(DEMO_ROOT)
+	$(BIN)/python -m tfmxne_simulation.demo --bids-root $(DEMO_ROOT)
 
 demo: demo-data
 	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config.yaml

@@ -1,7 +1,7 @@
 """Localisation benchmark: which TF-MxNE settings recover simulated sources.
 
 Simulates ``--n-recordings`` evoked responses per head (seeds 0..n-1) with
-:mod:`tfmxne_workflow.simulation.localisation` (real sample head MEG+EEG with its real
+:mod:`tfmxne_simulation.localisation` (real sample head MEG+EEG with its real
 noise covariance, and the fsaverage5 template head with 60 EEG electrodes), solves each
 with every configuration of :data:`CONFIGURATIONS` exactly as the workflow does, and
 scores recall (true sources with an estimate within 10 mm), spurious estimates (farther
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tfmxne_workflow.headmodels.template import single_threaded_blas  # noqa: E402
-from tfmxne_workflow.simulation import localisation as loc  # noqa: E402
+from tfmxne_simulation import localisation as loc  # noqa: E402
 
 #: Settings compared (over the schema defaults of the other keys). ``mne-example``:
 #: MNE's "Compute MxNE with time-frequency sparse prior" (alpha_space 50, alpha_time 1).

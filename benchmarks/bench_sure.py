@@ -38,7 +38,7 @@ def whitened_problem(work_dir, loose=0.2, depth=0.8, window=0.02):
     from mne.utils import _check_depth
 
     from tfmxne.inverse import _edge_taper
-    from tfmxne_workflow.simulation.sample_head import sample_head_forward
+    from tfmxne_simulation.sample_head import sample_head_forward
 
     fwd = sample_head_forward(SAMPLE, work_dir, spacing="ico4")
     evoked = mne.read_evokeds(SAMPLE / "sample_audvis_short-ave.fif.gz",

@@ -98,7 +98,7 @@ def forward(head):
     """The forward of ``head`` (computed once, then read from the cache)."""
     import mne
 
-    from tfmxne_workflow.simulation import sample_head as sh
+    from tfmxne_simulation import sample_head as sh
 
     CACHE.mkdir(parents=True, exist_ok=True)
     if head == "sample":
@@ -135,7 +135,7 @@ def forward(head):
 def _eeg60_info(sfreq=250.0):
     import mne
 
-    from tfmxne_workflow.simulation import sensors
+    from tfmxne_simulation import sensors
 
     info = mne.create_info(list(sensors.EEG60), sfreq, "eeg")
     info.set_montage(sensors.eeg_montage(), verbose=False)

@@ -108,7 +108,7 @@ def demo_run(tmp_path_factory):
     Returns a dict with ``workdir``, ``bids_root``, ``deriv`` (Paths), ``configfile``
     and ``wall_s`` (wall time of the workflow run).
     """
-    from tfmxne_workflow.simulation.demo import make_demo_dataset
+    from tfmxne_simulation.demo import make_demo_dataset
 
     workdir = tmp_path_factory.mktemp("demo_run")
     bids_root = workdir / "bids"

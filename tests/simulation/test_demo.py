@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from mne_bids import BIDSPath, get_entity_vals, read_raw_bids
 
-from tfmxne_workflow.simulation import demo
-from tfmxne_workflow.simulation import simulate as sim
+from tfmxne_simulation import demo
+from tfmxne_simulation import simulate as sim
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sample"
 N_TRIALS = 12  # per condition and run: enough to test the generator, small to stay fast

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from tfmxne_workflow.simulation import localisation as loc
+from tfmxne_simulation import localisation as loc
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import bench_localisation as bench  # noqa: E402

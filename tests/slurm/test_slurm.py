@@ -31,7 +31,7 @@ def _groups():
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """One local and one SLURM run of the demo study on the same BIDS dataset."""
-    from tfmxne_workflow.simulation.demo import make_demo_dataset
+    from tfmxne_simulation.demo import make_demo_dataset
 
     base = tmp_path_factory.mktemp("slurm")
     bids_root = make_demo_dataset(base / "bids", n_subjects=2, seed=0)

@@ -2,7 +2,7 @@
 
 The real 'Left visual' evoked of the MNE sample data, its noise covariance, trans and 3-layer
 BEM, with the fsaverage5 cortex (ico4, 5124 sources) fitted into the sample inner skull
-(tfmxne_workflow.simulation.sample_head.sample_head_forward). Skipped when ../shared/data/sample is absent.
+(tfmxne_simulation.sample_head.sample_head_forward). Skipped when ../shared/data/sample is absent.
 """
 import mne
 import numpy as np
@@ -20,7 +20,7 @@ SEED = dict(loose=0.2, depth=0.9, weights_min=8.0, alpha=51.0, l1_ratio=1.0 / 51
 
 @pytest.fixture(scope="module")
 def seed_problem(sample_head_cache):
-    from tfmxne_workflow.simulation.sample_head import sample_head_forward
+    from tfmxne_simulation.sample_head import sample_head_forward
 
     forward = sample_head_forward(SAMPLE_DIR, sample_head_cache)
     evoked = mne.read_evokeds(SAMPLE_DIR / "sample_audvis_short-ave.fif.gz", condition="Left visual",

@@ -12,7 +12,7 @@ PRIVATE_MODULE = REPO / "tfmxne" / "_mne_private.py"
 
 
 def _project_files():
-    for package in ("tfmxne", "tfmxne_workflow", "scripts"):
+    for package in ("tfmxne", "tfmxne_workflow", "tfmxne_simulation", "scripts"):
         for path in sorted((REPO / package).rglob("*.py")):
             if path != PRIVATE_MODULE:
                 yield path

@@ -39,7 +39,7 @@ def fs_subjects(tmp_path_factory):
     """
     if not SAMPLE_DIR.is_dir():
         pytest.skip(f"MNE sample reference files not found at {SAMPLE_DIR}")
-    from tfmxne_workflow.simulation import sample_head
+    from tfmxne_simulation import sample_head
 
     subjects_dir = tmp_path_factory.mktemp("subjects")
     affine = sample_head.sample_cortex_affine(SAMPLE_DIR)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tfmxne_workflow.headmodels import meshes, template
-from tfmxne_workflow.simulation import sample_head
+from tfmxne_simulation import sample_head
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sample"
 needs_sample = pytest.mark.skipif(

@@ -14,7 +14,7 @@ N_SUBJECTS = 6
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    from tfmxne_workflow.simulation.demo import GROUP_SPECS, make_demo_dataset
+    from tfmxne_simulation.demo import GROUP_SPECS, make_demo_dataset
 
     workdir = tmp_path_factory.mktemp("group_study")
     bids_root = workdir / "bids"

@@ -163,7 +163,7 @@ def mbp_run(tmp_path_factory):
     """One demo subject through mne-bids-pipeline, then the workflow in MBP mode (once)."""
     from conftest import snakemake_env
 
-    from tfmxne_workflow.simulation.demo import make_demo_dataset
+    from tfmxne_simulation.demo import make_demo_dataset
 
     workdir = tmp_path_factory.mktemp("mbp_run")
     bids_root = workdir / "bids"
@@ -196,7 +196,7 @@ def _planned(mbp_run):
 @pytest.mark.slow
 def test_mbp_mode_finds_the_true_sources(mbp_run):
     """As test_workflow's demo test: every simulated source has an estimate within 10 mm."""
-    from tfmxne_workflow.simulation.demo import read_truth
+    from tfmxne_simulation.demo import read_truth
 
     misses = []
     for cond, true in read_truth(mbp_run["bids_root"], "01").groupby("condition"):

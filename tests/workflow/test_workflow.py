@@ -65,7 +65,7 @@ def test_the_defaults_find_every_simulated_source(demo_run):
     """
     import numpy as np
 
-    from tfmxne_workflow.simulation.demo import read_truth
+    from tfmxne_simulation.demo import read_truth
 
     misses = []
     for sub in ("01", "02"):

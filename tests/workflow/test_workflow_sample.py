@@ -26,7 +26,7 @@ def _config(bids_root, task, extra=""):
 def sample_run(tmp_path_factory, sample_head_cache):
     from mne_bids import get_entity_vals
 
-    from tfmxne_workflow.simulation.demo import make_sample_head_dataset
+    from tfmxne_simulation.demo import make_sample_head_dataset
 
     workdir = tmp_path_factory.mktemp("sample_run")
     bids_root = workdir / "bids"

@@ -150,7 +150,7 @@ def fit_dev_head_t(
     """
     import mne
 
-    from ..headmodels.meshes import signed_depth
+    from tfmxne_workflow.headmodels.meshes import signed_depth
 
     def _min_gap(z):
         t = dev_head_transform(rotation_deg, (shift_xy[0], shift_xy[1], z))

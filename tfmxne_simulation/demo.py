@@ -25,7 +25,7 @@ sibling folder, then renamed).
 
 Command line::
 
-    python -m tfmxne_workflow.simulation.demo --bids-root demo_data/bids [--n-subjects 2] [--seed 0]
+    python -m tfmxne_simulation.demo --bids-root demo_data/bids [--n-subjects 2] [--seed 0]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import numpy as np
 
 from tfmxne import __version__
 
-from ..headmodels import meshes, template
+from tfmxne_workflow.headmodels import meshes, template
 from . import sample_head, sensors
 from . import simulate as sim
 
@@ -139,7 +139,7 @@ def _write_derivative_description(root: Path, name: str, description: str) -> No
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dataset_description.json").write_text(json.dumps({
         "Name": description, "BIDSVersion": "1.9.0", "DatasetType": "derivative",
-        "GeneratedBy": [{"Name": "tfmxne_workflow.simulation.demo", "Version": __version__}],
+        "GeneratedBy": [{"Name": "tfmxne_simulation.demo", "Version": __version__}],
     }, indent=2))
 
 
@@ -231,7 +231,7 @@ def _simulate_subject(rng, info, trans, bem, cortex: dict, specs):
     """Choose the subject's sources and compute the gains of sources + background.
 
     One forward call covers every candidate vertex of every source (to rank
-    them by :func:`~tfmxne_workflow.simulation.simulate.visibility`) and the background
+    them by :func:`~tfmxne_simulation.simulate.visibility`) and the background
     dipoles. Returns ``(bursts, gain)`` with ``gain`` = chosen sources first,
     then the :data:`N_BACKGROUND` background dipoles.
     """
@@ -281,7 +281,7 @@ def _finish_dataset(root: Path, name: str) -> None:
 
     make_dataset_description(
         path=root, name=name, dataset_type="raw", authors=["tfmxne simulation"],
-        generated_by=[{"Name": "tfmxne_workflow.simulation.demo", "Version": __version__}],
+        generated_by=[{"Name": "tfmxne_simulation.demo", "Version": __version__}],
         overwrite=True, verbose=False,
     )
     _write_derivative_description(root, "simulation", "Ground truth of the simulated sources")
@@ -310,7 +310,7 @@ def template_bem_solution():
 def demo_info(rng, scalp_head: tuple, sfreq: float = SFREQ):
     """Measurement info of one demo subject: 306 MEG + 60 EEG + EOG + stim.
 
-    MEG: :func:`tfmxne_workflow.simulation.sensors.vectorview_like_meg_info`, the head placed
+    MEG: :func:`tfmxne_simulation.sensors.vectorview_like_meg_info`, the head placed
     under the helmet with a small random rotation (<= 3 deg) and shift
     (<= 3 mm) and a 20 mm minimal scalp gap; EEG: ``fsaverage_1005``
     positions (with fiducials in the digitisation), consistent with
@@ -430,10 +430,10 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
     """Simulated BIDS dataset on the real MNE "sample" head, with its ico4 forward.
 
     Sources are placed on the fsaverage5 cortex fitted into the sample inner
-    skull (:func:`tfmxne_workflow.simulation.sample_head.sample_cortex_affine`), at non-ico4 ico5
+    skull (:func:`tfmxne_simulation.sample_head.sample_cortex_affine`), at non-ico4 ico5
     vertices; data are simulated with the real sensors and 3-layer BEM. The
     forward the workflow should invert with (ico4,
-    :func:`tfmxne_workflow.simulation.sample_head.sample_head_forward`) is written to
+    :func:`tfmxne_simulation.sample_head.sample_head_forward`) is written to
     ``{bids_root}/derivatives/forward/sub-XX/sub-XX_fwd.fif``; the truth
     positions are in the same (sample MRI) frame.
 
@@ -447,7 +447,7 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
     sample_dir : path-like
         Folder with the MNE sample reference files.
     work_dir : path-like
-        Cache for :func:`tfmxne_workflow.simulation.sample_head.sample_head_forward`.
+        Cache for :func:`tfmxne_simulation.sample_head.sample_head_forward`.
     n_subjects, seed, n_runs, n_trials, task
         As in :func:`make_demo_dataset` (all subjects share the sample head).
 
@@ -493,9 +493,9 @@ def make_sample_head_dataset(bids_root, sample_dir, work_dir, n_subjects: int = 
 # command line
 # ---------------------------------------------------------------------------
 def main(argv=None) -> int:
-    """``python -m tfmxne_workflow.simulation.demo --bids-root DIR [--n-subjects N] [--seed S] [--n-runs R]``."""
+    """``python -m tfmxne_simulation.demo --bids-root DIR [--n-subjects N] [--seed S] [--n-runs R]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m tfmxne_workflow.simulation.demo",
+        prog="python -m tfmxne_simulation.demo",
         description="Generate the simulated demo BIDS dataset (idempotent).")
     parser.add_argument("--bids-root", required=True, type=Path)
     parser.add_argument("--n-subjects", type=int, default=2)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..headmodels.meshes import apply_affine, fit_affine_icp, signed_depth
-from ..headmodels.template import (
+from tfmxne_workflow.headmodels.meshes import apply_affine, fit_affine_icp, signed_depth
+from tfmxne_workflow.headmodels.template import (
     HEMIS,
     read_fsaverage5_surface,
     single_threaded_blas,

@@ -124,13 +124,13 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
     """The real MNE sample head: Neuromag 306 + 60 EEG, 3-layer BEM, real noise covariance.
 
     The cortex is fsaverage5 fitted inside the sample inner skull
-    (:func:`~tfmxne_workflow.simulation.sample_head.sample_head_forward`).
+    (:func:`~tfmxne_simulation.sample_head.sample_head_forward`).
     """
     import mne
 
     from tfmxne._mne_private import unlocked
 
-    from ..headmodels.template import single_threaded_blas
+    from tfmxne_workflow.headmodels.template import single_threaded_blas
     from . import demo, sample_head as sh
     from . import simulate as sim
 
@@ -169,8 +169,8 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
 
     from tfmxne._mne_private import unlocked
 
-    from ..headmodels import template
-    from ..stages import forward as fwd_stage
+    from tfmxne_workflow.headmodels import template
+    from tfmxne_workflow.stages import forward as fwd_stage
     from . import demo, sensors
     from . import simulate as sim
 
@@ -298,9 +298,9 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 def workflow_defaults() -> dict:
     """The schema defaults of the ``prior``, ``tfmxne`` and ``crop`` sections."""
-    from ..validate import load_schema, with_defaults
+    from tfmxne_workflow.validate import load_schema, with_defaults
 
-    schema = load_schema(Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml")
+    schema = load_schema(Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml")
     config = with_defaults({}, schema)
     return {key: config[key] for key in ("prior", "tfmxne", "crop")}
 
@@ -311,9 +311,9 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
     Returns the cropped estimate, its convergence record and the wall time (s) of prior
     plus solve. ``prior_cache`` (dict) reuses a dSPM computed for the same recording.
     """
-    from ..stages import auto_settings
-    from ..stages import prior as prior_stage
-    from ..stages import solve as solve_stage
+    from tfmxne_workflow.stages import auto_settings
+    from tfmxne_workflow.stages import prior as prior_stage
+    from tfmxne_workflow.stages import solve as solve_stage
 
     p, t, c = config["prior"], config["tfmxne"], config["crop"]
     start = time.perf_counter()
@@ -342,7 +342,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, prior_cach
 
 def source_positions_mm(forward) -> list[np.ndarray]:
     """Inversion source positions per hemisphere, MRI surface RAS (mm)."""
-    from ..stages.sources import source_positions_mri
+    from tfmxne_workflow.stages.sources import source_positions_mri
 
     return [rr * 1e3 for rr in source_positions_mri(forward)]
 

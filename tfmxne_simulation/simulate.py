@@ -173,7 +173,7 @@ def fixed_orientation_gain(info, trans, bem, rr_mri: np.ndarray, nn_mri: np.ndar
     """
     import mne
 
-    from ..headmodels.template import single_threaded_blas
+    from tfmxne_workflow.headmodels.template import single_threaded_blas
 
     src = mne.setup_volume_source_space(
         pos=dict(rr=np.asarray(rr_mri, float), nn=np.asarray(nn_mri, float)), verbose=verbose
