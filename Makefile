@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Test extra: mne-bids-pipeline for tests/test_mbp.py (pinned in requirements-mbp.lock).
+# Test extra: mne-bids-pipeline for tests/workflow/test_mbp.py (pinned in requirements-mbp.lock).
 $(MBP_STAMP): $(STAMP) requirements-mbp.lock
 	$(BIN)/python -m pip install --quiet -r requirements-mbp.lock -c requirements.lock
 	touch $(MBP_STAMP)

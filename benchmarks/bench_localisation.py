@@ -19,7 +19,6 @@ as Markdown. About 35 minutes on 2 cores for 100 recordings per head and the 15 
 from __future__ import annotations
 
 import argparse
-import copy
 import multiprocessing as mp
 import sys
 import time
@@ -62,8 +61,8 @@ CONFIGURATIONS = {
     "noprior-noise1.6-floor30": dict(weights=False, alpha="noise", noise_margin=1.6,
                                      noise_floor=30.0, n_tfmxne_iter=1),
 }
-#: Keys of the ``prior`` section (the others are ``tfmxne`` keys).
-PRIOR_KEYS = ("weights", "weights_min")
+#: Keys of the ``dspm`` section (the others are ``tfmxne`` keys).
+DSPM_KEYS = ("weights", "weights_min")
 #: How a winner is chosen. (The issue's example, the highest recall with at most 0.5
 #: spurious sources per recording, is met here only by settings that find almost nothing:
 #: reweighting, recall 0.1. F1 weighs both errors without a free parameter.) Per head,
@@ -72,7 +71,7 @@ CRITERION = ("highest F1 score per head (MEG+EEG: the sample head; EEG only: the
              "head), F1 = 2 P R / (P + R) with R the pooled recall (true sources with an "
              "estimate within 10 mm) and P the pooled precision (estimates within 20 mm of "
              "a true source)")
-#: The modality of each head's data, as :mod:`tfmxne_workflow.stages.auto_settings` names it.
+#: The modality of each head's data, as :mod:`tfmxne_workflow.plan.auto` names it.
 HEAD_MODALITY = {"sample": "meg", "template": "eeg"}
 #: The workflow's defaults as they stand (``auto``), scored beside the fixed settings.
 DEFAULTS = "schema-defaults"
@@ -83,15 +82,12 @@ _HEADS: dict = {}
 
 
 def configuration(name: str) -> dict:
-    """Full prior/tfmxne/crop settings of one entry of :data:`CONFIGURATIONS`
-    (``'schema-defaults'``: the workflow's defaults as they stand).
+    """One entry of :data:`CONFIGURATIONS` as a user's configuration file would hold it
+    (``'schema-defaults'``: nothing, the workflow's defaults as they stand).
     """
-    config = loc.workflow_defaults()
-    if name == DEFAULTS:
-        return config
-    config = copy.deepcopy(config)
-    for key, value in CONFIGURATIONS[name].items():
-        config["prior" if key in PRIOR_KEYS else "tfmxne"][key] = value
+    config = {}
+    for key, value in CONFIGURATIONS.get(name, {}).items():
+        config.setdefault("dspm" if key in DSPM_KEYS else "tfmxne", {})[key] = value
     return config
 
 
@@ -172,10 +168,10 @@ def choose(summary: pd.DataFrame) -> dict:
 
 
 def auto_matches(summary: pd.DataFrame, winners: dict) -> str:
-    """What ``auto`` (:data:`~tfmxne_workflow.stages.auto_settings.AUTO_SETTINGS`) takes on
+    """What ``auto`` (:data:`~tfmxne_workflow.plan.auto.AUTO_SETTINGS`) takes on
     each head next to the head's winner, with both F1 scores: one line per head.
     """
-    from tfmxne_workflow.stages.auto_settings import AUTO_SETTINGS
+    from tfmxne_workflow.plan.auto import AUTO_SETTINGS
 
     f1 = summary.set_index(["head", "config"])["f1"]
     lines = []

@@ -13,8 +13,8 @@ first-order temporal colouring, then the workflow's own preprocessing: baseline 
 average, and a ``shrunk`` baseline covariance.
 
 :func:`run_configuration` solves a recording with one configuration through the workflow's
-stage functions (dSPM prior, ``weights_min`` fallback, :func:`tfmxne.tf_mixed_norm`, crop)
-and :func:`score` compares the estimate with the truth.
+own path (the plan's settings, the dSPM, solve and crop stages) and :func:`score` compares
+the estimate with the truth.
 """
 
 from __future__ import annotations
@@ -296,48 +296,40 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 # solving and scoring
 # ---------------------------------------------------------------------------
-def workflow_defaults() -> dict:
-    """The schema defaults of the ``prior``, ``tfmxne`` and ``crop`` sections."""
-    from tfmxne_workflow.validate import load_schema, with_defaults
+def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache: dict | None = None):
+    """Solve one recording as the solve rule does, with ``config`` (a configuration as a user writes it).
 
-    schema = load_schema(Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml")
-    config = with_defaults({}, schema)
-    return {key: config[key] for key in ("prior", "tfmxne", "crop")}
-
-
-def run_configuration(recording: Recording, head: Head, config: dict, prior_cache: dict | None = None):
-    """Solve one recording as the workflow does with ``config`` (prior/tfmxne/crop sections).
-
-    Returns the cropped estimate, its convergence record and the wall time (s) of prior
-    plus solve. ``prior_cache`` (dict) reuses a dSPM computed for the same recording.
+    The same path as the workflow's: the plan resolves ``config`` (schema, defaults, ``auto``
+    for the head's channels) into the solve stage's settings, then the dSPM stage (when
+    weighted), :func:`tfmxne_workflow.stages.solve.solve_recording` and the crop stage.
+    Returns the cropped estimate, its convergence record and the wall time (s) of dSPM plus
+    solve. ``dspm_cache`` (dict) reuses a dSPM computed for the same recording and settings.
     """
-    from tfmxne_workflow.stages import auto_settings
-    from tfmxne_workflow.stages import prior as prior_stage
-    from tfmxne_workflow.stages import solve as solve_stage
+    from tfmxne_workflow.plan import auto
+    from tfmxne_workflow.plan.config import resolve
+    from tfmxne_workflow.plan.settings import Settings
+    from tfmxne_workflow.stages import crop, dspm, solve
 
-    p, t, c = config["prior"], config["tfmxne"], config["crop"]
+    settings = Settings(resolve(config)[0])
+    view = settings.solve(auto.modality(auto.good_channel_types(recording.evoked.info)))
     start = time.perf_counter()
-    evoked = prior_stage.crop_for_solve(recording.evoked, t["tmin"], t["tmax"])
-    use_weights, alpha, _ = auto_settings.resolve(p["weights"], t["alpha"], evoked.info)
     weights = None
-    if use_weights:
-        loose = t["loose"] if p["loose"] is None else p["loose"]
-        depth = t["depth"] if p["depth"] is None else p["depth"]
-        key = (recording.seed, loose, depth, p["snr"])
-        if prior_cache is not None and key in prior_cache:
-            weights, prior_time = prior_cache[key]
-            start -= prior_time
+    if view["weights"]:
+        key = (recording.seed, repr(settings.dspm()))
+        if dspm_cache is not None and key in dspm_cache:
+            weights, dspm_time = dspm_cache[key]
+            start -= dspm_time
         else:
-            weights = prior_stage.dspm(evoked, head.forward, recording.noise_cov, loose=loose,
-                                       depth=depth, snr=p["snr"])
-            if prior_cache is not None:
-                prior_cache[key] = weights, time.perf_counter() - start
-    weights_min, _ = prior_stage.effective_weights_min(weights, p["weights_min"], p["weights_min_fallback"])
-    params = {**{k: t[k] for k in solve_stage.SOLVER_PARAMS if k in t}, "alpha": alpha}
-    stc, _, record = solve_stage.solve_tfmxne(evoked, head.forward, recording.noise_cov,
-                                              weights=weights, weights_min=weights_min, **params)
+            weights = dspm.dspm_on_solve_window(recording.evoked, head.forward, recording.noise_cov,
+                                                settings.dspm())
+            if dspm_cache is not None:
+                dspm_cache[key] = weights, time.perf_counter() - start
+    stc, residual, record = solve.solve_recording(recording.evoked, head.forward, recording.noise_cov,
+                                                  view, dspm=weights)
     elapsed = time.perf_counter() - start
-    return stc.copy().crop(c["tmin"], c["tmax"]), record, elapsed
+    window = settings["crop"]
+    stc, _, _ = crop.crop_results(stc, recording.evoked, residual, window["tmin"], window["tmax"])
+    return stc, record, elapsed
 
 
 def source_positions_mm(forward) -> list[np.ndarray]:

@@ -156,6 +156,7 @@ def test_found_in_a_job(runs, name):
     for message in _expected(name, run):
         assert message in out
     assert "Traceback" not in out  # the traceback is in the log only
+    assert ".py" not in out.split("Error in rule", 1)[1].split("log:", 1)[0]  # data, not code paths
     log = run["deriv"] / "logs" / "epochs" / "sub-01.log"
     assert _expected(name, run)[-1].replace("Error: ", "") in log.read_text()
     products = [p for p in run["deriv"].rglob("*")

@@ -1,6 +1,7 @@
 # The bridge to the plan (tfmxne_workflow/plan): every decision - settings, study, paths -
 # is made there, once, while Snakemake parses; the rules only read it.
 import sys
+from pathlib import Path
 
 from snakemake.utils import min_version
 
@@ -11,8 +12,10 @@ min_version("9.0")
 
 # Bad input stops here, before any job, with one message (sys.exit: no traceback). Each
 # cluster job parses the workflow again: it reads the host's scan of the dataset back.
+# This file's repository (workflow.basedir is the outer workflow's folder when this workflow
+# is used as a Snakemake module).
 with exit_on_bad_input():
-    PLAN = make_plan(config, workflow.basedir, on_host=workflow.is_main_process)
+    PLAN = make_plan(config, Path(workflow.current_basedir).parents[1], on_host=workflow.is_main_process)
 if workflow.is_main_process:
     for note in PLAN.notes:
         print(f"Note: {note}", file=sys.stderr)

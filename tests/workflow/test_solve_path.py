@@ -1,0 +1,87 @@
+"""The solve rule and the localisation benchmark run one path: the same outputs on one recording.
+
+The rule path runs the rule scripts (scripts/dspm.py, solve.py, crop.py) on files, with the
+parameters the plan gives the rules; the benchmark path is
+``tfmxne_simulation.localisation.run_configuration``, in memory.
+"""
+from __future__ import annotations
+
+import json
+import runpy
+from types import SimpleNamespace
+
+import mne
+import numpy as np
+import pytest
+from conftest import REPO, SAMPLE_DIR
+
+from tfmxne_simulation import localisation as loc
+from tfmxne_workflow.plan import auto
+from tfmxne_workflow.plan.config import resolve
+from tfmxne_workflow.plan.settings import Settings
+
+pytestmark = pytest.mark.sample
+
+
+@pytest.fixture(scope="module")
+def recording(sample_head_cache):
+    from tfmxne_workflow.headmodels.template import single_threaded_blas
+
+    with single_threaded_blas():
+        head = loc.sample_head(SAMPLE_DIR, sample_head_cache)
+        return head, loc.simulate_recording(head, seed=3)
+
+
+def _run_script(name, inputs, outputs, params, log):
+    from snakemake.io import Namedlist
+
+    runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": SimpleNamespace(
+        input=Namedlist(fromdict=inputs), output=Namedlist(fromdict=outputs),
+        params=Namedlist(fromdict=params), log=[str(log)])})
+
+
+def _rule_path(tmp_path, head, rec, config):
+    """The dspm (when weighted), solve and crop rules' scripts, with the plan's parameters."""
+    settings = Settings(resolve(config)[0])
+    view = settings.solve(auto.modality(auto.good_channel_types(rec.evoked.info)))
+    files = {"evoked": tmp_path / "x_ave.fif", "fwd": tmp_path / "x_fwd.fif",
+             "noise_cov": tmp_path / "x_cov.fif"}
+    rec.evoked.save(files["evoked"], overwrite=True, verbose="error")
+    mne.write_forward_solution(files["fwd"], head.forward, overwrite=True, verbose="error")
+    rec.noise_cov.save(files["noise_cov"], overwrite=True, verbose="error")
+    files = {k: str(v) for k, v in files.items()}
+    solve_inputs = dict(files)
+    if view["weights"]:
+        dspm = {"lh": str(tmp_path / "x_dspm-lh.stc"), "rh": str(tmp_path / "x_dspm-rh.stc")}
+        _run_script("dspm", files, dspm, {"dspm": settings.dspm()}, tmp_path / "dspm.log")
+        solve_inputs["dspm"] = dspm["lh"]
+    solved = {"lh": str(tmp_path / "x_tfmxne-lh.stc"), "rh": str(tmp_path / "x_tfmxne-rh.stc"),
+              "residual": str(tmp_path / "x_res_ave.fif"), "convergence": str(tmp_path / "x.json")}
+    _run_script("solve", solve_inputs, solved, {"solve": view}, tmp_path / "solve.log")
+    cropped = {"lh": str(tmp_path / "c-lh.stc"), "rh": str(tmp_path / "c-rh.stc"),
+               "evoked": str(tmp_path / "c_ave.fif"), "residual": str(tmp_path / "cr_ave.fif")}
+    _run_script("crop", {**solved, "evoked": files["evoked"]}, cropped,
+                {**settings["crop"]}, tmp_path / "crop.log")
+    return mne.read_source_estimate(cropped["lh"]), json.loads(open(solved["convergence"]).read())
+
+
+@pytest.mark.parametrize("config", [
+    {},  # the defaults: on MEG+EEG data no dSPM weights, alpha: noise
+    {"dspm": {"weights": True}, "tfmxne": {"alpha": 60.0}},
+], ids=["defaults", "dspm-weights"])
+def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
+    head, rec = recording
+    stc_rule, record_rule = _rule_path(tmp_path, head, rec, config)
+    stc_bench, record_bench, _ = loc.run_configuration(rec, head, config)
+    assert stc_rule.data.shape[0] > 0
+    for hemi in range(2):
+        np.testing.assert_array_equal(stc_rule.vertices[hemi], stc_bench.vertices[hemi])
+    np.testing.assert_allclose(stc_rule.times, stc_bench.times)
+    # files hold float32: the estimates agree to that precision (the dSPM weights, read back
+    # from their file by the rule, too)
+    np.testing.assert_allclose(stc_rule.data, stc_bench.data, rtol=1e-4,
+                               atol=1e-4 * np.abs(stc_bench.data).max())
+    assert record_rule["alpha"] == pytest.approx(record_bench["alpha"], rel=1e-6)
+    for key in ("weights", "params", "solve_window", "n_active", "converged", "weights_note"):
+        assert record_rule[key] == json.loads(json.dumps(record_bench[key])), key
+    assert record_rule["weights"] is bool(config)
