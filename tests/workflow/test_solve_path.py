@@ -6,6 +6,7 @@ parameters the plan gives the rules; the benchmark path is
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import runpy
 from types import SimpleNamespace
@@ -33,23 +34,29 @@ def recording(sample_head_cache):
 
 
 def _run_script(name, inputs, outputs, params, log):
-    from snakemake.io import Namedlist
+    from snakemake.iocontainers import Namedlist
 
     runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": SimpleNamespace(
         input=Namedlist(fromdict=inputs), output=Namedlist(fromdict=outputs),
         params=Namedlist(fromdict=params), log=[str(log)])})
 
 
-def _rule_path(tmp_path, head, rec, config):
-    """The dspm (when weighted), solve and crop rules' scripts, with the plan's parameters."""
-    settings = Settings(resolve(config)[0])
-    view = settings.solve(auto.modality(auto.good_channel_types(rec.evoked.info)))
-    files = {"evoked": tmp_path / "x_ave.fif", "fwd": tmp_path / "x_fwd.fif",
-             "noise_cov": tmp_path / "x_cov.fif"}
+def _write_inputs(tmp_path, head, rec):
+    """The recording's evoked, forward and covariance as files, and as read back from them."""
+    files = {"evoked": str(tmp_path / "x_ave.fif"), "fwd": str(tmp_path / "x_fwd.fif"),
+             "noise_cov": str(tmp_path / "x_cov.fif")}
     rec.evoked.save(files["evoked"], overwrite=True, verbose="error")
     mne.write_forward_solution(files["fwd"], head.forward, overwrite=True, verbose="error")
     rec.noise_cov.save(files["noise_cov"], overwrite=True, verbose="error")
-    files = {k: str(v) for k, v in files.items()}
+    read = loc.Recording(rec.seed, mne.read_evokeds(files["evoked"], verbose="error")[0],
+                         mne.read_cov(files["noise_cov"], verbose="error"), rec.truth)
+    return files, read, dataclasses.replace(head, forward=mne.read_forward_solution(files["fwd"], verbose="error"))
+
+
+def _rule_path(tmp_path, files, rec, config):
+    """The dspm (when weighted), solve and crop rules' scripts, with the plan's parameters."""
+    settings = Settings(resolve(config)[0])
+    view = settings.solve(auto.modality(auto.good_channel_types(rec.evoked.info)))
     solve_inputs = dict(files)
     if view["weights"]:
         dspm = {"lh": str(tmp_path / "x_dspm-lh.stc"), "rh": str(tmp_path / "x_dspm-rh.stc")}
@@ -70,17 +77,17 @@ def _rule_path(tmp_path, head, rec, config):
     {"dspm": {"weights": True}, "tfmxne": {"alpha": 60.0}},
 ], ids=["defaults", "dspm-weights"])
 def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
-    head, rec = recording
-    stc_rule, record_rule = _rule_path(tmp_path, head, rec, config)
+    files, rec, head = _write_inputs(tmp_path, *recording)  # both paths read the same inputs
+    stc_rule, record_rule = _rule_path(tmp_path, files, rec, config)
     stc_bench, record_bench, _ = loc.run_configuration(rec, head, config)
     assert stc_rule.data.shape[0] > 0
     for hemi in range(2):
         np.testing.assert_array_equal(stc_rule.vertices[hemi], stc_bench.vertices[hemi])
-    np.testing.assert_allclose(stc_rule.times, stc_bench.times)
-    # files hold float32: the estimates agree to that precision (the dSPM weights, read back
-    # from their file by the rule, too)
-    np.testing.assert_allclose(stc_rule.data, stc_bench.data, rtol=1e-4,
-                               atol=1e-4 * np.abs(stc_bench.data).max())
+    np.testing.assert_allclose(stc_rule.times, stc_bench.times, atol=1e-6)  # stc files: float32
+    # the rule's files hold float32 (the estimate, and the dSPM weights it reads back): the
+    # two estimates agree to that precision
+    np.testing.assert_allclose(stc_rule.data, stc_bench.data, rtol=1e-6,
+                               atol=1e-6 * np.abs(stc_bench.data).max())
     assert record_rule["alpha"] == pytest.approx(record_bench["alpha"], rel=1e-6)
     for key in ("weights", "params", "solve_window", "n_active", "converged", "weights_note"):
         assert record_rule[key] == json.loads(json.dumps(record_bench[key])), key
