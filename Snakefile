@@ -23,14 +23,11 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/group.smk"
 
 
-# Cheap study-level bookkeeping runs on the submitting host, not as cluster jobs.
-localrules:
-    all,
-    study_summary,
-    dataset_description,
-
-
+# Cheap study-level bookkeeping (all, study_summary, dataset_description) runs on the
+# submitting host, not as cluster jobs: `localrule: True` in each rule, not a `localrules:`
+# list, whose names a `module` import with `as prefix_*` does not rename.
 rule all:
     input:
         all_outputs(),
     default_target: True
+    localrule: True

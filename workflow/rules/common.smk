@@ -12,7 +12,9 @@ from tfmxne_workflow.stages import common_space
 
 min_version("9.0")
 
-REPO = Path(workflow.basedir)
+# This file's repository: workflow.basedir is the *outer* workflow's folder when this
+# workflow is used as a module (`module ...: snakefile: ...`).
+REPO = Path(workflow.current_basedir).parents[1]
 
 # Bad input stops here, before any job, with one message (sys.exit: no traceback).
 with checks.exit_on_bad_input():

@@ -92,6 +92,7 @@ rule study_summary:
     resources:
         mem_mb=2000,
         runtime=10,
+    localrule: True
     conda:
         "../../environment.yml"
     script:
@@ -112,6 +113,7 @@ rule dataset_description:
     resources:
         mem_mb=500,
         runtime=5,
+    localrule: True
     conda:
         "../../environment.yml"
     script:
