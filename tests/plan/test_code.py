@@ -28,9 +28,15 @@ def test_upstream_rules_do_not_depend_on_the_solver():
     forward = set(code_files(REPO / "scripts" / "forward.py", REPO))
     assert {"tfmxne/__init__.py", "tfmxne/_mne_private.py"} <= forward
     for script in ("forward", "epochs", "evoked", "noise_cov", "measurement_info", "dspm", "crop"):
-        files = code_files(REPO / "scripts" / f"{script}.py", REPO)
-        assert "tfmxne/solver.py" not in files, script
-        assert not any(f.startswith("tfmxne_workflow/plan/") for f in files), script
+        assert "tfmxne/solver.py" not in code_files(REPO / "scripts" / f"{script}.py", REPO), script
+
+
+def test_the_jobs_do_not_run_the_plan():
+    """Layers: the plan (parse time) reads the stages, never the reverse, so a plan edit reruns no job."""
+    for script in sorted((REPO / "scripts").glob("*.py")):
+        files = code_files(script, REPO)
+        assert not [f for f in files if f.startswith("tfmxne_workflow/plan/")], script.name
+        assert not [f for f in files if f.startswith("tfmxne_simulation/")], script.name
 
 
 def test_versions_are_content_hashes(tmp_path):

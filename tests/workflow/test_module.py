@@ -14,7 +14,7 @@ import zipfile
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, SNAKEMAKE, snakemake_env
+from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
 
 OUTER_SNAKEFILE = f"""configfile: "config.yaml"
 
@@ -54,13 +54,6 @@ def planned_jobs(stdout):
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
 
 
-def make_demo_dataset(bids_root):
-    """The demo dataset, one subject."""
-    from tfmxne_simulation.demo import make_demo_dataset
-
-    return make_demo_dataset(bids_root, n_subjects=1, seed=0)
-
-
 def test_dry_run_as_a_module(tiny_bids, tmp_path):
     outer = outer_workflow(tmp_path / "outer", bids_root=str(tiny_bids), task="tiny", deriv_root=DERIV)
     proc = run_outer(outer, "-n")
@@ -80,10 +73,12 @@ def test_dry_run_as_a_module(tiny_bids, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_recording_end_to_end_as_a_module(tmp_path):
+def test_a_recording_end_to_end_as_a_module(tmp_path):
+    """The tiny recording (EEG, a coarse head model: the run takes seconds, not minutes)."""
     outer = tmp_path / "outer"
-    make_demo_dataset(outer / "bids")
-    outer_workflow(outer, bids_root="bids", deriv_root=DERIV, forward={"bem_ico": 3})
+    write_tiny_bids(outer / "bids", runs=(None,))
+    outer_workflow(outer, bids_root="bids", task="tiny", deriv_root=DERIV, report={"truth": None},
+                   preprocessing={"ch_types": ["eeg"]}, forward={"bem_ico": 2, "spacing": "oct4"})
 
     start = time.perf_counter()
     proc = run_outer(outer, "--cores", "2")
@@ -93,12 +88,12 @@ def test_demo_recording_end_to_end_as_a_module(tmp_path):
     assert {"tfmxne_solve", "tfmxne_sources_table", "tfmxne_report", "tfmxne_all"} <= ran, ran
 
     meg = outer / DERIV / "sub-01" / "meg"
-    report = meg / "sub-01_task-demo_report.html"
+    report = meg / "sub-01_task-tiny_report.html"
     assert report.is_file() and report.stat().st_size > 10_000
-    labels = pd.read_csv(meg / "sub-01_task-demo_conditions.tsv", sep="\t")["label"]
+    labels = pd.read_csv(meg / "sub-01_task-tiny_conditions.tsv", sep="\t")["label"]
     assert len(labels) == 2
     for label in labels:
-        table = pd.read_csv(meg / f"sub-01_task-demo_desc-{label}_sources.tsv", sep="\t")
+        table = pd.read_csv(meg / f"sub-01_task-tiny_desc-{label}_sources.tsv", sep="\t")
         assert len(table) > 0 and {"x_mm", "y_mm", "z_mm", "peak_time_s"} <= set(table.columns), label
     assert (outer / DERIV / "study_summary.html").is_file()
     assert (outer / DERIV / "logs" / "report" / "sub-01.log").is_file()
@@ -112,6 +107,6 @@ def test_demo_recording_end_to_end_as_a_module(tmp_path):
     run_outer(outer, "--report", "module_report.zip")
     with zipfile.ZipFile(outer / "module_report.zip") as archive:
         index = archive.read("module_report/report.html").decode()
-    assert re.search(r'"Subject reports": \{"Other": \["[^"]*/sub-01_task-demo_report\.html"\]', index)
+    assert re.search(r'"Subject reports": \{"Other": \["[^"]*/sub-01_task-tiny_report\.html"\]', index)
     assert "Per-recording TF-MxNE report (sub-01)" in index
     print(f"module run: {wall_s:.0f} s")

@@ -153,6 +153,7 @@ def test_dspm_weights_add_the_dspm_jobs_and_rerun_the_solve(demo_run):
 def test_editing_the_solver_reruns_the_solve_and_what_follows_nothing_upstream(demo_run, tmp_path):
     """A one-line edit to tfmxne/solver.py, in a copy of the repository, then a dry run."""
     copy = tmp_path / "repo"
+    copy.mkdir()
     for name in ("Snakefile", "config.yaml", "workflow", "scripts", "tfmxne", "tfmxne_workflow"):
         (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, copy / name)
     solver = copy / "tfmxne" / "solver.py"
