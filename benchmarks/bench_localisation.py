@@ -110,13 +110,16 @@ def run_recording(task) -> list[dict]:
     cache, rows = {}, []
     for name in names:
         with single_threaded_blas():
-            stc, record, elapsed = loc.run_configuration(rec, head, configuration(name), cache)
-        s = loc.score(stc, head, rec.truth)
+            run = loc.run_configuration(rec, head, configuration(name), cache)
+        record, elapsed = run.record, run.elapsed
+        s = loc.score(run.stc, head, rec.truth, run.sources)
         rows.append(dict(
             head=head_name, seed=seed, config=name, nave=rec.evoked.nave, n_true=s["n_true"],
             n_estimated=s["n_estimated"], recall=s["recall"], spurious=s["spurious"],
             all_recalled=s["all_recalled"], error_mm=";".join(f"{x:.1f}" for x in s["error_mm"]),
             latency_error_ms=";".join(f"{1e3 * x:.0f}" for x in s["latency_error_s"]),
+            frequency_error_hz=";".join(f"{x:.2f}" for x in s["frequency_error_hz"]),
+            n_without_frequency=s["n_without_frequency"],
             min_snr=min(t["snr"] for t in rec.truth), converged=record["converged"],
             alpha=record["alpha"], time_s=elapsed,
         ))
@@ -137,7 +140,9 @@ def _pooled(series) -> np.ndarray:
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per head and configuration: F1, recall and spurious (95 % CIs over
-    recordings), errors, time.
+    recordings), errors (the frequency's: median over the recalled sources that have one;
+    ``within_1hz``: the fraction of recalled sources within 1 Hz, those without a frequency
+    counted as misses), time.
     """
     rng = np.random.default_rng(0)
     out = []
@@ -149,6 +154,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
         precision = 1.0 - g["spurious"].sum() / n_est if n_est else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         err, lat = _pooled(g["error_mm"]), _pooled(g["latency_error_ms"])
+        freq = _pooled(g["frequency_error_hz"]) if "frequency_error_hz" in g else np.zeros(0)
+        n_recalled = (g["recall"] * g["n_true"]).sum()
         out.append(dict(
             head=head, config=name, n=len(g), f1=f1, precision=precision,
             recall=r, recall_ci=f"[{r_lo:.2f}, {r_hi:.2f}]",
@@ -156,6 +163,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             all_found=g["all_recalled"].mean(),
             error_mm=np.median(err) if len(err) else np.nan,
             latency_ms=np.median(lat) if len(lat) else np.nan,
+            frequency_error_hz=np.median(freq) if len(freq) else np.nan,
+            within_1hz=(freq <= 1.0).sum() / n_recalled if n_recalled else np.nan,
             time_s=g["time_s"].median(),
         ))
     return pd.DataFrame(out).sort_values(["head", "f1"], ascending=[True, False])
@@ -185,7 +194,7 @@ def auto_matches(summary: pd.DataFrame, winners: dict) -> str:
 
 def markdown(summary: pd.DataFrame) -> str:
     cols = ["head", "config", "n", "f1", "precision", "recall", "recall_ci", "spurious",
-            "spurious_ci", "all_found", "error_mm", "latency_ms", "time_s"]
+            "spurious_ci", "all_found", "error_mm", "latency_ms", "frequency_error_hz", "within_1hz", "time_s"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in summary[cols].iterrows():
         lines.append("| " + " | ".join(
@@ -200,7 +209,7 @@ def wide_markdown(summary: pd.DataFrame) -> str:
     heads = list(dict.fromkeys(summary["head"]))
     by = summary.set_index(["config", "head"])
     order = summary.groupby("config")["f1"].mean().sort_values(ascending=False).index
-    cols = ["F1", "recall", "spurious / rec.", "error mm", "time s"]
+    cols = ["F1", "recall", "spurious / rec.", "error mm", "freq. error Hz", "time s"]
     header = ["configuration"] + [f"{h}: {c}" if c == "F1" else c for h in heads for c in cols]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name in order:
@@ -208,7 +217,8 @@ def wide_markdown(summary: pd.DataFrame) -> str:
         for h in heads:
             r = by.loc[(name, h)]
             cells += [f"{r.f1:.2f}", f"{r.recall:.2f} {r.recall_ci}",
-                      f"{r.spurious:.1f} {r.spurious_ci}", f"{r.error_mm:.1f}", f"{r.time_s:.1f}"]
+                      f"{r.spurious:.1f} {r.spurious_ci}", f"{r.error_mm:.1f}",
+                      f"{r.frequency_error_hz:.1f} ({100 * r.within_1hz:.0f} % within 1 Hz)", f"{r.time_s:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""Rule solve: TF-MxNE on one condition, with residual and convergence record."""
+"""Rule solve: TF-MxNE on one condition, with signed time courses, residual and convergence record."""
 import mne
 
 from tfmxne_workflow import atomic
@@ -8,12 +8,13 @@ from tfmxne_workflow.stages import solve
 with logging_to(snakemake.log[0]):
     inp = snakemake.input
     dspm = mne.read_source_estimate(inp.dspm) if "dspm" in inp.keys() else None
-    stc, residual, record = solve.solve_recording(
+    solution = solve.solve_recording(
         mne.read_evokeds(inp.evoked, verbose="error")[0],
         mne.read_forward_solution(inp.fwd, verbose="error"),
         mne.read_cov(inp.noise_cov, verbose="error"),
         snakemake.params.solve, dspm=dspm,
     )
-    atomic.save_stc(stc, snakemake.output.lh)
-    atomic.save_fif(residual, snakemake.output.residual)
-    atomic.write_json(snakemake.output.convergence, record)
+    atomic.save_stc(solution.stc, snakemake.output.lh)
+    atomic.save_stc(solution.signed, snakemake.output.signed_lh)
+    atomic.save_fif(solution.residual, snakemake.output.residual)
+    atomic.write_json(snakemake.output.convergence, solution.record)

@@ -1,6 +1,7 @@
 """Rule sources_table: one row per active source.
 
-Where, when, how strong, in which fsaverage vertex / MNI305 position, at which frequency.
+Where, when, how strong, in which fsaverage vertex / MNI305 position, at which frequency
+(from each source's signed time course) and over which time-frequency extent.
 """
 import json
 
@@ -16,7 +17,8 @@ with logging_to(snakemake.log[0]):
     table = sources.sources_table(
         mne.read_source_estimate(snakemake.input.lh),
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
-        record, snakemake.params.trial_type,
+        record, snakemake.params.trial_type, mne.read_source_estimate(snakemake.input.signed),
+        **snakemake.params.spectra,
     )
     space = snakemake.params.common_space
     if space is None:

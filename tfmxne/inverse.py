@@ -116,6 +116,25 @@ def _peak_frequencies(Z, n_orient, wsize, tstep, n_times, sfreq):
     return freqs[np.argmax(power, axis=1)]
 
 
+def _principal_time_courses(X, n_orient):
+    """Per active position, its time course along its principal orientation.
+
+    The dominant left singular vector of the position's (orientation x time) block, signed
+    so that its component along the third axis of the position's frame (the cortical normal
+    for surface sources) is not negative: unlike the norm of the orientations, this keeps
+    the oscillation's sign changes, so its spectrum is the source's. A fixed orientation's
+    time course is its own.
+    """
+    if n_orient == 1 or not len(X):
+        return X.copy()
+    blocks = X.reshape(-1, n_orient, X.shape[1])
+    out = np.empty((len(blocks), X.shape[1]))
+    for k, block in enumerate(blocks):
+        direction = np.linalg.svd(block, full_matrices=False)[0][:, 0]
+        out[k] = (-direction if direction[-1] < 0 else direction) @ block
+    return out
+
+
 def _make_sparse_stc(X, active_set, prepared, tmin, tstep, pick_ori):
     n_orient = prepared.n_orient
     pos = _active_positions(active_set, n_orient)
@@ -247,7 +266,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         ``alpha`` (percent of alpha_max), ``alpha_space``, ``alpha_time``,
         ``active_vertices`` (one array per source space), ``peak_frequency``
         (Hz, per active position in that order: the frequency of its largest TF
-        coefficient, orientations' power summed) and ``sure`` (None,
+        coefficient, orientations' power summed), ``time_courses`` (array,
+        active positions x times, A·m: each one's time course along its
+        principal orientation, signed along the cortical normal; the estimate's
+        own time course for a fixed orientation) and ``sure`` (None,
         or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...) and
         ``noise_alpha`` (None, or with ``alpha='noise'`` the noise draws' alpha_max
@@ -395,6 +417,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                                       _active_positions(active_set, n_orient)),
             peak_frequency=_peak_frequencies(res.Z, n_orient, wsize, tstep,
                                              M.shape[1], info["sfreq"]),
+            time_courses=_principal_time_courses(X, n_orient),
             sure=None if path is None else path.as_dict(),
             # per noise draw, its alpha_max in % of the data's (a_max is 1 % of it)
             noise_alpha=None if noise_draws is None else noise_draws / a_max))

@@ -64,15 +64,16 @@ SOURCE_SPECS = (
          peak_time_s=0.17, amplitude_nam=55.0),
 )
 #: A group design (for the group-stage test): the same two regions in both conditions
-#: (auditory = A, visual = B), the left one peaking 30 ms later in B. The left source is
-#: less visible to the sensors: stronger (75 vs 50 nAm), so that a relative alpha keeps it.
+#: (auditory = A, visual = B), the left one (11 Hz) peaking 30 ms later in B than in A, the
+#: right one at 22 Hz. The left source is less visible to the sensors: stronger (75 vs 50 nAm),
+#: so that a relative alpha keeps it.
 GROUP_SPECS = tuple(
     dict(condition=cond, hemi=hemi, target_mm=target, freq_hz=freq, peak_time_s=t + shift,
          amplitude_nam=amplitude)
     for cond, shift_lh in (("auditory", 0.0), ("visual", 0.03))
     for hemi, target, freq, t, shift, amplitude in (
-        ("lh", (-55.0, -22.0, 6.0), 15.0, 0.10, shift_lh, 75.0),
-        ("rh", (38.0, -82.0, 4.0), 18.0, 0.15, 0.0, 50.0))
+        ("lh", (-55.0, -22.0, 6.0), 11.0, 0.10, shift_lh, 75.0),
+        ("rh", (38.0, -82.0, 4.0), 22.0, 0.15, 0.0, 50.0))
 )
 #: Columns of the truth table, in order.
 TRUTH_COLUMNS = ("condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "freq_hz",

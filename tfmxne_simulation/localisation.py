@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -253,24 +254,44 @@ def gabor(times: np.ndarray, freq: float, latency: float, duration: float) -> np
 
 def simulate_recording(head: Head, seed: int) -> Recording:
     """One benchmark recording (see the module docstring); fully determined by ``seed``."""
-    import mne
-
     rng = np.random.default_rng(seed)
-    info = head.info
-    times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
-    sources = _draw_sources(rng, head)
-    truth, signal = [], np.zeros((info["nchan"], len(times)))
-    for k in sources:
+    truth = []
+    for k in _draw_sources(rng, head):
         freq = float(np.exp(rng.uniform(np.log(4), np.log(40))))
         duration = float(rng.uniform(0.02, 0.2))
         duration = max(duration, 1.0 / freq)  # at least one cycle
         latency = float(rng.uniform(0.05, 0.3))
         amp = float(np.exp(rng.uniform(np.log(5), np.log(50))))
-        wave = amp * 1e-9 * gabor(times, freq, latency, duration)
-        signal += np.outer(head.pool_gain[:, k], wave)
         truth.append(dict(pool_index=k, pos_mm=head.pool_mm[k], hemi=str(head.pool_hemi[k]), freq_hz=freq,
                           duration_s=duration, latency_s=latency, amplitude_nAm=amp))
     nave = int(round(np.exp(rng.uniform(np.log(20), np.log(200)))))
+    return _record(head, seed, truth, nave, rng)
+
+
+def simulate_sources(head: Head, sources: list, nave: int, seed: int) -> Recording:
+    """A recording of chosen sources, with noise as in :func:`simulate_recording`.
+
+    ``sources``: dicts with ``pool_index``, ``freq_hz`` (None: a monophasic evoked
+    deflection, no oscillation), ``duration_s``, ``latency_s`` and ``amplitude_nAm``.
+    """
+    truth = [dict(src, pos_mm=head.pool_mm[src["pool_index"]], hemi=str(head.pool_hemi[src["pool_index"]]))
+             for src in sources]
+    return _record(head, seed, truth, nave, np.random.default_rng(seed))
+
+
+def _record(head: Head, seed, truth, nave, rng) -> Recording:
+    """The sources of ``truth`` plus ``nave`` trials of noise, averaged; the baseline covariance."""
+    import mne
+
+    info = head.info
+    times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
+    signal = np.zeros((info["nchan"], len(times)))
+    for src in truth:
+        if src["freq_hz"] is None:
+            shape = np.exp(-0.5 * ((times - src["latency_s"]) / (src["duration_s"] / 4.0)) ** 2)
+        else:
+            shape = gabor(times, src["freq_hz"], src["latency_s"], src["duration_s"])
+        signal += np.outer(head.pool_gain[:, src["pool_index"]], src["amplitude_nAm"] * 1e-9 * shape)
     white = rng.standard_normal((nave, info["nchan"], len(times)))
     for t in range(1, len(times)):  # AR(1) colouring with unit stationary variance
         white[:, :, t] = NOISE_AR * white[:, :, t - 1] + np.sqrt(1 - NOISE_AR**2) * white[:, :, t]
@@ -296,19 +317,28 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 # solving and scoring
 # ---------------------------------------------------------------------------
-def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache: dict | None = None):
+class Run(NamedTuple):
+    """One configuration's result on one recording."""
+
+    stc: object         # the estimate, cropped to the reported window
+    record: dict        # the solve's convergence record
+    elapsed: float      # wall time (s) of dSPM plus solve
+    sources: object     # the sources table of the estimate (pandas.DataFrame, as *_sources.tsv)
+
+
+def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache: dict | None = None) -> Run:
     """Solve one recording as the solve rule does, with ``config`` (a configuration as a user writes it).
 
     The same path as the workflow's: the plan resolves ``config`` (schema, defaults, ``auto``
     for the head's channels) into the solve stage's settings, then the dSPM stage (when
-    weighted), :func:`tfmxne_workflow.stages.solve.solve_recording` and the crop stage.
-    Returns the cropped estimate, its convergence record and the wall time (s) of dSPM plus
-    solve. ``dspm_cache`` (dict) reuses a dSPM computed for the same recording and settings.
+    weighted), :func:`tfmxne_workflow.stages.solve.solve_recording`, the crop stage and the
+    sources table's frequencies. ``dspm_cache`` (dict) reuses a dSPM computed for the same
+    recording and settings.
     """
     from tfmxne_workflow.plan import auto
     from tfmxne_workflow.plan.config import resolve
     from tfmxne_workflow.plan.settings import Settings
-    from tfmxne_workflow.stages import crop, dspm, solve
+    from tfmxne_workflow.stages import crop, dspm, solve, sources
 
     settings = Settings(resolve(config)[0])
     view = settings.solve(auto.modality(auto.good_channel_types(recording.evoked.info)))
@@ -324,12 +354,13 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
                                                 settings.dspm())
             if dspm_cache is not None:
                 dspm_cache[key] = weights, time.perf_counter() - start
-    stc, residual, record = solve.solve_recording(recording.evoked, head.forward, recording.noise_cov,
-                                                  view, dspm=weights)
+    solution = solve.solve_recording(recording.evoked, head.forward, recording.noise_cov, view, dspm=weights)
     elapsed = time.perf_counter() - start
     window = settings["crop"]
-    stc, _, _ = crop.crop_results(stc, recording.evoked, residual, window["tmin"], window["tmax"])
-    return stc, record, elapsed
+    stc = crop.crop_results(solution.stc, recording.evoked, solution.residual, window["tmin"], window["tmax"])[0]
+    table = sources.sources_table(stc, head.forward, solution.record, "", solution.signed,
+                                  **settings["sources_table"])
+    return Run(stc, solution.record, elapsed, table)
 
 
 def source_positions_mm(forward) -> list[np.ndarray]:
@@ -348,13 +379,22 @@ def estimate_positions(stc, head: Head):
     return rr, stc.times[np.argmax(np.abs(stc.data), axis=1)]
 
 
-def score(stc, head: Head, truth) -> dict:
-    """Recall, spurious count, localisation and latency errors of one estimate.
+def _frequencies(stc, sources) -> np.ndarray:
+    """``peak_frequency_hz`` of each estimate, in ``stc``'s order (NaN: none)."""
+    found = {(h, int(v)): f for h, v, f in zip(sources["hemi"], sources["vertex"], sources["peak_frequency_hz"])}
+    return np.array([found[(h, int(v))] for h, vs in zip(("lh", "rh"), stc.vertices) for v in vs], float)
+
+
+def score(stc, head: Head, truth, sources=None) -> dict:
+    """Recall, spurious count, localisation, latency and frequency errors of one estimate.
 
     A true source is *recalled* when an estimate lies within :data:`RECALL_MM`; its
     error is the distance to the nearest estimate, its latency error the difference of
-    that estimate's peak latency from the burst's. An estimate farther than
-    :data:`SPURIOUS_MM` from every true source is *spurious*.
+    that estimate's peak latency from the burst's, its frequency error (recalled sources
+    only, when the estimate's ``sources`` table is given) the difference of that
+    estimate's ``peak_frequency_hz`` from the burst's; a recalled source whose estimate has
+    no frequency counts in ``n_without_frequency``. An estimate farther
+    than :data:`SPURIOUS_MM` from every true source is *spurious*.
     """
     est, peaks = estimate_positions(stc, head)
     true = np.array([s["pos_mm"] for s in truth])
@@ -366,7 +406,12 @@ def score(stc, head: Head, truth) -> dict:
         nearest, which, spurious = np.full(len(true), np.inf), np.zeros(len(true), int), 0
     hit = nearest <= RECALL_MM
     lat = [abs(peaks[which[i]] - truth[i]["latency_s"]) for i in np.flatnonzero(hit)]
+    freq = ([] if sources is None else
+            [float(_frequencies(stc, sources)[which[i]]) - truth[i]["freq_hz"] for i in np.flatnonzero(hit)
+             if truth[i]["freq_hz"] is not None])
     return dict(n_true=len(true), n_estimated=len(est), recalled=int(hit.sum()),
                 recall=float(hit.mean()), spurious=spurious,
                 error_mm=[float(x) for x in nearest[hit]], latency_error_s=[float(x) for x in lat],
+                frequency_error_hz=[abs(x) for x in freq if np.isfinite(x)],
+                n_without_frequency=int(sum(not np.isfinite(x) for x in freq)),
                 all_recalled=bool(hit.all()))

@@ -59,9 +59,20 @@ def test_sources_tables_have_the_common_space_and_frequency_columns(study):
     table = pd.concat([_read(f) for f in study["deriv"].glob("sub-*/meg/*_sources.tsv")])
     assert (table["fsaverage_vertex"] == table["vertex"]).all()  # template: identity
     np.testing.assert_allclose(table[["x_mni", "y_mni", "z_mni"]], table[["x_mm", "y_mm", "z_mm"]], atol=1e-3)
-    resolution = 300.0 / 16  # sfreq / wsize: the solver's frequency grid
-    np.testing.assert_allclose(table["peak_frequency_hz"] / resolution,
-                               np.round(table["peak_frequency_hz"] / resolution))
+    resolution = 300.0 / 16  # sfreq / wsize: the solver's dictionary grid, kept apart
+    np.testing.assert_allclose(table["dictionary_frequency_hz"] / resolution,
+                               np.round(table["dictionary_frequency_hz"] / resolution))
+
+
+@pytest.mark.parametrize("condition", ["auditory", "visual"])
+def test_each_region_is_reported_at_its_frequency(study, condition):
+    """11 Hz on the left, 22 Hz on the right: the clusters' median frequencies within 2 Hz."""
+    clusters = _read(study["group"] / f"task-demo_desc-{condition}_clusters.tsv")
+    truth = study["truth"][study["truth"]["condition"] == condition]
+    for hemi, region in truth.groupby("hemi"):
+        best = clusters[clusters["hemi"] == hemi].sort_values("n_subjects").iloc[-1]
+        assert abs(best["peak_frequency_hz"] - region["freq_hz"].iloc[0]) <= 2.0, (hemi, best.to_dict())
+        assert best["n_oscillatory"] >= 5 and best["peak_frequency_iqr_hz"] < 2.0, best.to_dict()
 
 
 def test_group_estimate_and_report(study):

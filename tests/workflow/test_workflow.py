@@ -11,7 +11,8 @@ from conftest import REPO, run_snakemake
 pytestmark = pytest.mark.slow
 
 REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm",
-                    "peak_frequency_hz", "fsaverage_vertex", "x_mni", "y_mni", "z_mni"]
+                    "oscillatory", "peak_frequency_hz", "tf_tmin_s", "tf_tmax_s", "tf_fmin_hz", "tf_fmax_hz",
+                    "dictionary_frequency_hz", "fsaverage_vertex", "x_mni", "y_mni", "z_mni"]
 GROUP_RULES = {"group_condition", "group_contrasts", "group_report"}
 FORWARD_RULES = {"measurement_info", "template_subject", "source_space", "bem_solution", "forward"}
 
@@ -59,9 +60,10 @@ def test_outputs_are_bids_derivatives(demo_run):
             assert len(table) > 0, f"{stem}: no active source"
 
 
-def test_the_defaults_find_every_simulated_source(demo_run):
+def test_the_defaults_find_every_simulated_source_at_its_frequency(demo_run):
     """With the schema defaults (the localisation benchmark's winner), every simulated
-    source of both demo subjects has an estimate within 10 mm.
+    source of both demo subjects has an estimate within 10 mm, and the nearest one's
+    frequency (from its time course) is the burst's within 1 Hz.
     """
     import numpy as np
 
@@ -79,6 +81,11 @@ def test_the_defaults_find_every_simulated_source(demo_run):
                 dist = np.linalg.norm(est - xyz, axis=1).min() if len(est) else np.inf
                 if dist > 10.0:
                     misses.append(f"sub-{sub} {cond} {src['hemi']}: nearest estimate {dist:.0f} mm")
+                    continue
+                nearest = table.iloc[int(np.argmin(np.linalg.norm(est - xyz, axis=1)))]
+                if not abs(nearest["peak_frequency_hz"] - src["freq_hz"]) <= 1.0:
+                    misses.append(f"sub-{sub} {cond} {src['hemi']}: {nearest['peak_frequency_hz']} Hz, "
+                                  f"not {src['freq_hz']} Hz")
     assert not misses, misses
 
 

@@ -304,6 +304,10 @@ def cross_key_errors(config) -> list:
     if prep["l_freq"] is not None and prep["h_freq"] is not None and prep["l_freq"] >= prep["h_freq"]:
         problems.append(f"preprocessing.l_freq ({prep['l_freq']:g} Hz) must be below preprocessing.h_freq ({prep['h_freq']:g} Hz)")
 
+    spec = config["sources_table"]
+    if spec["fmin"] + 2 > spec["fmax"]:
+        problems.append(f"sources_table.fmin ({spec['fmin']:g} Hz) must be at least 2 Hz below "
+                        f"sources_table.fmax ({spec['fmax']:g} Hz): the analysis needs 3 frequencies")
     if fwd["source"] == "precomputed" and not fwd["fname"]:
         problems.append("forward.source is 'precomputed' but forward.fname is not set; give the -fwd.fif path "
                         "pattern, e.g. /data/fwd/sub-{subject}-fwd.fif")

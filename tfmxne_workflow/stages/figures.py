@@ -6,7 +6,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from mne.time_frequency import stft, stftfreq  # noqa: E402
 
 #: The three 2-D projections: (title, horizontal axis, vertical axis), coordinates x, y, z.
 VIEWS = (("sagittal (from the left)", 1, 2), ("coronal (from behind)", 0, 2), ("axial (from above)", 0, 1))
@@ -30,17 +29,30 @@ def butterfly(evoked, ch_type, title):
 
 
 def source_time_courses(stc, sources, title):
-    """Time courses (nAm) of the active sources, labelled hemi:vertex."""
-    fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-    lookup = {("lh", v): i for i, v in enumerate(stc.vertices[0])}
-    lookup.update({("rh", v): len(stc.vertices[0]) + i for i, v in enumerate(stc.vertices[1])})
-    for _, row in sources.iterrows():
-        ax.plot(stc.times, stc.data[lookup[(row["hemi"], int(row["vertex"]))]] * 1e9,
-                label=f"{row['hemi']}:{int(row['vertex'])}")
-    ax.set(xlabel="time (s)", ylabel="amplitude (nAm)", title=title)
-    if len(sources):
-        ax.legend(fontsize="small", ncols=2)
+    """Time courses (nAm) of the active sources, labelled hemi:vertex, in the table's order.
+
+    :data:`LINES_PER_PANEL` sources per panel, panels stacked, so that 50 sources stay readable.
+    """
+    n_panels = max(1, int(np.ceil(len(sources) / LINES_PER_PANEL)))
+    fig, axes = plt.subplots(n_panels, 1, figsize=(8, 1.0 + 2.5 * n_panels), sharex=True, squeeze=False,
+                             layout="constrained")
+    for k, ax in enumerate(axes[:, 0]):
+        chunk = sources.iloc[k * LINES_PER_PANEL:(k + 1) * LINES_PER_PANEL]
+        for _, row in chunk.iterrows():
+            ax.plot(stc.times, stc.data[row_index(stc, row['hemi'], row['vertex'])] * 1e9, label=f"{row['hemi']}:{int(row['vertex'])}")
+        ax.axhline(0.0, c="0.7", lw=0.5)
+        ax.set(ylabel="amplitude (nAm)")
+        if len(chunk):
+            ax.legend(fontsize="small", ncols=2, loc="upper right")
+    axes[-1, 0].set(xlabel="time (s)")
+    axes[0, 0].set_title(title)
     return fig
+
+
+def row_index(stc, hemi, vertex) -> int:
+    """Row of ``stc.data`` of a source (a sources-table row's hemi and vertex)."""
+    vertices = list(stc.vertices[0] if hemi == "lh" else stc.vertices[1])
+    return vertices.index(int(vertex)) + (0 if hemi == "lh" else len(stc.vertices[0]))
 
 
 def glass_brain(positions, sources, truth=None, title=""):
@@ -78,30 +90,53 @@ def glass_brain(positions, sources, truth=None, title=""):
     return fig
 
 
-def tf_map(timecourse, sfreq, tmin, wsize, tstep, title):
-    """Magnitude of a source time course's STFT coefficients (one panel per dictionary).
+#: Panels per time-frequency figure (a page: 3 rows of 4) and lines per time-course panel.
+TF_PAGE, LINES_PER_PANEL = 12, 8
 
-    Parameters
-    ----------
-    timecourse : ndarray, shape (n_times,)
-        Source amplitude in A·m over the solve window.
-    sfreq, tmin : float
-        Sampling rate (Hz) and first time (s).
-    wsize, tstep : int | list of int
-        STFT window lengths and hops in samples, as given to the solver.
+
+def tf_maps(signed, sources, fmin, fmax, window, title):
+    """Time-frequency maps of the sources, one panel each, in pages of :data:`TF_PAGE`.
+
+    Each panel is the Morlet amplitude (nAm) of the source's signed time course
+    (:mod:`.spectra`: the representation its frequency comes from) over the reported
+    ``window`` (s), with the half-maximum extent of its burst outlined and its peak marked;
+    the title gives hemisphere, vertex, position and frequency.
+
+    Returns
+    -------
+    figures : list of matplotlib.figure.Figure
+        One per page.
     """
-    wsizes, tsteps = np.atleast_1d(wsize), np.atleast_1d(tstep)
-    fig, axes = plt.subplots(1, len(wsizes), figsize=(4.5 * len(wsizes), 3.4), squeeze=False,
-                             layout="constrained")
-    for ax, w, s in zip(axes[0], wsizes, tsteps):
-        coefs = np.abs(stft(timecourse[np.newaxis] * 1e9, int(w), int(s), verbose="error")[0])
-        freqs = stftfreq(int(w), sfreq)
-        times = tmin + np.arange(coefs.shape[1]) * s / sfreq
-        mesh = ax.pcolormesh(times, freqs, coefs, shading="nearest", cmap="magma")
-        fig.colorbar(mesh, ax=ax, label="|STFT| (nAm)")
-        ax.set(xlabel="time (s)", ylabel="frequency (Hz)", title=f"wsize {int(w)}, tstep {int(s)}")
-    fig.suptitle(title)
-    return fig
+    from . import spectra
+
+    freqs = spectra.frequencies(fmin, fmax, signed.sfreq)
+    rows = [row_index(signed, h, v) for h, v in zip(sources["hemi"], sources["vertex"])]
+    maps = spectra.amplitude(signed.data[rows], signed.sfreq, freqs) * 1e9 if rows else None
+    keep = (signed.times >= window[0] - 1e-9) & (signed.times <= window[1] + 1e-9)
+    pages = []
+    for start in range(0, len(sources), TF_PAGE):
+        page = sources.iloc[start:start + TF_PAGE]
+        n_cols = min(4, len(page))
+        n_rows = int(np.ceil(len(page) / n_cols))
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.6 * n_cols, 2.9 * n_rows), squeeze=False,
+                                 layout="constrained")
+        for ax in axes.flat[len(page):]:
+            ax.set_visible(False)
+        for ax, (k, row) in zip(axes.flat, enumerate(page.itertuples(index=False), start)):
+            mesh = ax.pcolormesh(signed.times[keep], freqs, maps[k][:, keep], shading="nearest", cmap="magma")
+            fig.colorbar(mesh, ax=ax, label="amplitude (nAm)")
+            where = f"{row.hemi} {int(row.vertex)} ({row.x_mm:.0f}, {row.y_mm:.0f}, {row.z_mm:.0f}) mm"
+            if row.oscillatory:
+                ax.add_patch(plt.Rectangle((row.tf_tmin_s, row.tf_fmin_hz - 0.5), row.tf_tmax_s - row.tf_tmin_s,
+                                           row.tf_fmax_hz - row.tf_fmin_hz + 1, fill=False, ec="cyan", lw=1.2))
+                ax.set_title(f"{where}\n{row.peak_frequency_hz:.1f} Hz", fontsize="small")
+            else:
+                ax.set_title(f"{where}\nno oscillatory peak", fontsize="small")
+            ax.set(xlabel="time (s)", ylabel="frequency (Hz)")
+        n_pages = int(np.ceil(len(sources) / TF_PAGE))
+        fig.suptitle(title + (f" ({start // TF_PAGE + 1} of {n_pages})" if n_pages > 1 else ""))
+        pages.append(fig)
+    return pages
 
 
 def sure_curve(sure, title):

@@ -19,7 +19,8 @@ MNI = ["x_mni", "y_mni", "z_mni"]
 #: Columns of ``desc-<cond>_clusters.tsv`` in order.
 CLUSTER_COLUMNS = [
     "cluster", "n_subjects", "subjects", "x_mni", "y_mni", "z_mni", "spread_mm", "peak_time_s",
-    "peak_time_iqr_s", "peak_frequency_hz", "peak_amplitude_nAm", "hemi", "n_not_converged",
+    "peak_time_iqr_s", "peak_frequency_hz", "peak_frequency_iqr_hz", "n_oscillatory",
+    "peak_amplitude_nAm", "hemi", "n_not_converged",
 ]
 #: Columns of the pooled ``desc-<cond>_sources.tsv`` in order.
 POOLED_COLUMNS = [
@@ -123,12 +124,21 @@ def _summary(members) -> dict:
         **dict(zip(MNI, centroid)),
         "spread_mm": float(np.median(np.linalg.norm(xyz - centroid, axis=1))),
         "peak_time_s": float(np.median(times)), "peak_time_iqr_s": float(q3 - q1),
-        "peak_frequency_hz": float(np.nanmedian(members["peak_frequency_hz"].to_numpy(float)))
-        if members["peak_frequency_hz"].notna().any() else np.nan,
+        **_frequency_summary(members["peak_frequency_hz"].to_numpy(float)),
         "peak_amplitude_nAm": float(members["peak_amplitude_nAm"].median()),
         "hemi": members["hemi"].iloc[0],
         "n_not_converged": int((~members["converged"].astype(bool)).sum()),
     }
+
+
+def _frequency_summary(freqs) -> dict:
+    """Median and IQR of the members' frequencies, over those with an oscillatory peak."""
+    freqs = freqs[np.isfinite(freqs)]
+    if not len(freqs):
+        return {"peak_frequency_hz": np.nan, "peak_frequency_iqr_hz": np.nan, "n_oscillatory": 0}
+    q1, q3 = np.percentile(freqs, [25, 75])
+    return {"peak_frequency_hz": float(np.median(freqs)), "peak_frequency_iqr_hz": float(q3 - q1),
+            "n_oscillatory": len(freqs)}
 
 
 def subject_status(all_recordings, tables: dict, records: dict, pooled) -> pd.DataFrame:

@@ -46,6 +46,22 @@ def _summary_html(cond, ev) -> str:
     )
 
 
+def _sources_shown(sources) -> pd.DataFrame:
+    """The sources table as the report shows it: where, when, how strong, at what frequency."""
+    def span(lo, hi, fmt):
+        return [f"{a:{fmt}}-{b:{fmt}}" if np.isfinite(a) else "n/a" for a, b in zip(lo, hi)]
+
+    frequency = [f"{f:.1f}" if osc else "none (no oscillatory peak)"
+                 for f, osc in zip(sources["peak_frequency_hz"], sources["oscillatory"].astype(bool))]
+    return pd.DataFrame({
+        "hemi": sources["hemi"], "vertex": sources["vertex"], "x": sources["x_mm"], "y": sources["y_mm"],
+        "z": sources["z_mm"], "peak time (s)": sources["peak_time_s"],
+        "peak amplitude (nAm)": sources["peak_amplitude_nAm"], "frequency (Hz)": frequency,
+        "burst (s)": span(sources["tf_tmin_s"], sources["tf_tmax_s"], ".3f"),
+        "band (Hz)": span(sources["tf_fmin_hz"], sources["tf_fmax_hz"], ".0f"),
+    })
+
+
 def _table_html(frame) -> str:
     return frame.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="n/a", border=0,
                          classes="table table-sm")
@@ -64,7 +80,7 @@ class _FigureWriter:
         self.report.add_image(fname, title=title, section=section)
 
 
-def build_report(title, conditions, forward, figures_dir, max_tf_maps=6):
+def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectra=None):
     """Assemble the report of one recording.
 
     Parameters
@@ -73,8 +89,8 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=6):
         Report title.
     conditions : list of dict
         One per condition with keys ``trial_type``, ``label``, ``evoked`` and
-        ``residual`` (cropped Evoked), ``stc`` (estimate on the solve window),
-        ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
+        ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
+        the solve window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
         and ``truth`` (DataFrame or None).
     forward : mne.Forward
         Forward model (source-space geometry for the glass-brain views).
@@ -82,7 +98,10 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=6):
         Existing folder that receives every figure as ``<condition>_<kind>.png``
         (for ``snakemake --report``); the report embeds them.
     max_tf_maps : int
-        Number of strongest sources that get a time-frequency map.
+        Number of strongest sources that get a time-frequency map (pages of 12).
+    spectra : dict | None
+        ``fmin`` and ``fmax`` (Hz) of the maps, as the sources table's frequencies were
+        found (``sources_table``; None: 3-45 Hz).
 
     Returns
     -------
@@ -102,8 +121,9 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=6):
         title="Overview", section="Overview",
     )
     positions = source_positions_mri(forward)
+    spectra = spectra or {"fmin": 3.0, "fmax": 45.0}
     for cond in conditions:
-        _add_condition(report, figs, cond, positions, max_tf_maps)
+        _add_condition(report, figs, cond, positions, max_tf_maps, spectra)
     report.add_html(_settings_html(conditions), title="Settings used", section="Configuration")
     return report
 
@@ -140,16 +160,16 @@ def _overview_row(cond) -> dict:
     return row
 
 
-def _add_condition(report, figs, cond, positions, max_tf_maps):
+def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
     """The section of one condition: summary, butterflies, sources, where, when, TF, convergence."""
     name, label = cond["trial_type"], cond["label"]
-    evoked, residual, sources, stc = cond["evoked"], cond["residual"], cond["sources"], cond["stc"]
+    evoked, residual, sources = cond["evoked"], cond["residual"], cond["sources"]
     section = f"Condition: {name}"
-    solver = cond["record"]["params"]
     report.add_html(_summary_html(cond, cond["explained_variance"]), title=f"{name}: summary",
                     section=section)
     if len(sources):
-        report.add_html(_table_html(sources), title=f"{name}: active sources (MRI surface RAS, mm)",
+        report.add_html(_table_html(_sources_shown(sources)),
+                        title=f"{name}: active sources (MRI surface RAS, mm; all columns in *_sources.tsv)",
                         section=section)
     truth = None
     if cond["errors"] is not None:
@@ -162,22 +182,17 @@ def _add_condition(report, figs, cond, positions, max_tf_maps):
             figs.add(fig, f"{label}_{kind}_{ch_type}", f"{name}: {kind} ({ch_type})", section)
     for key, fig, fig_title in (
         ("where", figures.glass_brain(positions, sources, truth, f"{name}: where"), "where (glass brain)"),
-        ("timecourses", figures.source_time_courses(stc.copy().crop(evoked.times[0], evoked.times[-1]),
-                                                    sources, f"{name}: active sources"), "time courses"),
+        ("timecourses", figures.source_time_courses(
+            cond["signed"].copy().crop(evoked.times[0], evoked.times[-1]), sources,
+            f"{name}: active sources (signed, along each one's principal orientation)"), "time courses"),
         ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
         *([("sure", figures.sure_curve(cond["record"]["sure"], f"{name}: choice of alpha by SURE"),
             "SURE path")] if cond["record"].get("sure") else []),
     ):
         figs.add(fig, f"{label}_{key}", f"{name}: {fig_title}", section)
-    for _, row in sources.head(max_tf_maps).iterrows():
-        fig = figures.tf_map(stc.data[_row_index(stc, row)], evoked.info["sfreq"], stc.tmin,
-                             solver["wsize"], solver["tstep"],
-                             f"{name}: {row['hemi']}:{int(row['vertex'])} STFT magnitude")
-        figs.add(fig, f"{label}_tf_{row['hemi']}{int(row['vertex'])}",
-                 f"{name}: time-frequency map {row['hemi']}:{int(row['vertex'])}", section)
-
-
-def _row_index(stc, row) -> int:
-    """Row of ``stc.data`` of a sources-table row (hemi, vertex)."""
-    vertices = list(stc.vertices[0] if row["hemi"] == "lh" else stc.vertices[1])
-    return vertices.index(int(row["vertex"])) + (0 if row["hemi"] == "lh" else len(stc.vertices[0]))
+    window = (evoked.times[0], evoked.times[-1])
+    pages = figures.tf_maps(cond["signed"], sources.head(max_tf_maps), spectra["fmin"], spectra["fmax"],
+                            window, f"{name}: time-frequency maps (Morlet, each source's signed time course)")
+    for k, fig in enumerate(pages, 1):
+        figs.add(fig, f"{label}_tf_{k}", f"{name}: time-frequency maps"
+                 + (f" ({k} of {len(pages)})" if len(pages) > 1 else ""), section)

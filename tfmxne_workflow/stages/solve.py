@@ -6,6 +6,7 @@ runs (``benchmarks/bench_localisation.py``), so the benchmark measures the workf
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,6 +20,15 @@ SOLVER_PARAMS = (
     "debias", "n_tfmxne_iter", "pick_ori", "dgap_freq", "pca", "rank",
     "sure_n_alphas", "sure_alpha_min", "random_state", "sure_noise", "noise_margin", "noise_floor",
 )
+
+
+class Solution(NamedTuple):
+    """What a solve gives: the estimate, its signed time courses, the residual and the record."""
+
+    stc: object       # mne.SourceEstimate: amplitude (orientations combined), A·m
+    signed: object    # the same sources' time courses along their principal orientation
+    residual: object  # mne.Evoked: data minus the estimate's prediction
+    record: dict      # convergence record (see solve_tfmxne)
 
 
 def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
@@ -38,7 +48,7 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
 
     Returns
     -------
-    stc, residual, record
+    Solution
         As :func:`solve_tfmxne`, on the solve window; ``record`` also holds ``params``,
         ``solve_window``, ``weights``, ``weights_min_used`` and ``weights_note``.
     """
@@ -47,12 +57,12 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
     weights = dspm if settings["weights"] else None
     weights_min, note = (effective_weights_min(weights, settings["weights_min"], settings["weights_min_fallback"])
                          if weights is not None else (0.0, None))
-    stc, residual, record = solve_tfmxne(solve_window(evoked, settings["window"]), forward, noise_cov,
-                                         weights=weights, weights_min=weights_min, **settings["solver"])
-    record.update(params=settings["solver"], solve_window=list(settings["window"]),
+    solution = solve_tfmxne(solve_window(evoked, settings["window"]), forward, noise_cov,
+                            weights=weights, weights_min=weights_min, **settings["solver"])
+    solution.record.update(params=settings["solver"], solve_window=list(settings["window"]),
                   weights=settings["weights"], weights_min_used=weights_min if weights is not None else None,
                   weights_note=" ".join(filter(None, [settings["note"], note])) or None)
-    return stc, residual, record
+    return solution
 
 
 def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **params):
@@ -75,11 +85,12 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
 
     Returns
     -------
-    stc : mne.SourceEstimate
-        The sparse estimate (no vertex when no source is active).
-    residual : mne.Evoked
-        Data minus the estimate's prediction.
-    record : dict
+    Solution
+        ``stc``: the sparse estimate (no vertex when no source is active); ``signed``:
+        an estimate of the same sources holding each one's time course along its
+        principal orientation, signed along the cortical normal (for a fixed orientation,
+        ``stc`` itself): the oscillation a spectrum is taken of; ``residual``: data minus
+        the estimate's prediction; ``record``, a dict:
         Convergence record: ``checks`` (list of ``{objective, gap, full}`` per
         duality-gap evaluation; ``full`` is False for checks on the active set only),
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
@@ -126,7 +137,14 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
     if record["n_active"] == 0:
         logger.warning("TF-MxNE: %s", no_source_text(record["alpha"]))
-    return stc, residual, record
+    return Solution(stc, _signed(stc, info["time_courses"]), residual, record)
+
+
+def _signed(stc, time_courses):
+    """An estimate on ``stc``'s sources holding ``time_courses`` (one row per source)."""
+    signed = (stc.magnitude() if hasattr(stc, "magnitude") else stc).copy()
+    signed.data = np.asarray(time_courses, float).reshape(signed.data.shape)
+    return signed
 
 
 def convergence_text(record, maxit=None) -> str:

@@ -1,4 +1,4 @@
-"""The table of active sources: where they are, when they peak, how strong they are."""
+"""The table of active sources: where they are, when they peak, how strong they are, at which frequency."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,10 +6,14 @@ import pandas as pd
 from mne.io.constants import FIFF
 from mne.transforms import apply_trans, invert_transform
 
-#: Columns of ``*_sources.tsv`` in order.
+from . import spectra
+
+#: Columns of ``*_sources.tsv`` in order (the frequency and time-frequency extent: :mod:`.spectra`;
+#: ``dictionary_frequency_hz``: the centre of the solver's STFT bin that holds the source's
+#: largest coefficient, tens of Hz wide: a property of the dictionary, not the source's frequency).
 COLUMNS = [
     "condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s",
-    "peak_amplitude_nAm", "peak_frequency_hz", "converged", "final_gap",
+    "peak_amplitude_nAm", *spectra.COLUMNS, "dictionary_frequency_hz", "converged", "final_gap",
 ]
 
 
@@ -28,13 +32,14 @@ def source_positions_mri(forward):
     return out
 
 
-def sources_table(stc, forward, record, condition):
+def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0):
     """One row per active source of a (cropped) estimate.
 
     Parameters
     ----------
     stc : mne.SourceEstimate
-        Estimate in A·m (amplitude, i.e. orientations combined).
+        Estimate in A·m (amplitude, i.e. orientations combined), cropped to the reported
+        window.
     forward : mne.Forward
         Its forward model (for the source coordinates).
     record : dict
@@ -42,6 +47,12 @@ def sources_table(stc, forward, record, condition):
         frequency of each source's largest TF coefficient).
     condition : str
         Trial type.
+    signed : mne.SourceEstimate
+        The same sources' signed time courses on the solve window (the solve's
+        ``signed`` estimate): their spectra give the frequency columns, with the peak
+        searched inside ``stc``'s window.
+    fmin, fmax : float
+        Frequency range (Hz) of the time-frequency analysis (``sources_table.fmin/fmax``).
 
     Returns
     -------
@@ -51,6 +62,10 @@ def sources_table(stc, forward, record, condition):
     """
     positions = source_positions_mri(forward)
     peaks = {(p["hemi"], p["vertex"]): p["peak_frequency_hz"] for p in record["tf_peaks"]}
+    bursts = dict(zip(
+        [(hemi, int(v)) for hemi, vertices in zip(("lh", "rh"), signed.vertices) for v in vertices],
+        spectra.source_bursts(signed.data, signed.times, signed.sfreq, fmin, fmax,
+                              window=(stc.times[0], stc.times[-1])) if len(stc.times) else []))
     rows = []
     offset = 0
     for hemi_idx, (hemi, vertices) in enumerate(zip(("lh", "rh"), stc.vertices)):
@@ -66,7 +81,8 @@ def sources_table(stc, forward, record, condition):
                 "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
                 "peak_time_s": float(stc.times[peak]),
                 "peak_amplitude_nAm": float(series[peak] * 1e9),
-                "peak_frequency_hz": peaks[(hemi, int(vertex))],
+                **bursts[(hemi, int(vertex))],
+                "dictionary_frequency_hz": peaks[(hemi, int(vertex))],
                 "converged": bool(record["converged"]), "final_gap": record["final_gap"],
             })
         offset += len(vertices)

@@ -34,20 +34,27 @@ def frequencies(fmin, fmax, sfreq) -> np.ndarray:
     return np.arange(fmin, top + 0.5, 1.0)
 
 
-def power(time_courses, sfreq, freqs) -> np.ndarray:
-    """Morlet power, shape ``(n_sources, n_freqs, n_times)``, of ``(n_sources, n_times)`` time courses."""
-    from mne.time_frequency import tfr_array_morlet
+def amplitude(time_courses, sfreq, freqs) -> np.ndarray:
+    """Morlet amplitude, shape ``(n_sources, n_freqs, n_times)``, of ``(n_sources, n_times)`` time courses.
+
+    In the time courses' unit: a sinusoid of amplitude ``A`` under a slow envelope reads ``A``
+    at its frequency (the wavelet magnitude ``|w|`` sums to the same at every frequency,
+    so this scale does not move a peak).
+    """
+    from mne.time_frequency import morlet, tfr_array_morlet
 
     data = np.atleast_2d(np.asarray(time_courses, float))
+    n_cycles = freqs * 2 * np.pi * SIGMA_T
     pad = int(np.ceil(5 * SIGMA_T * sfreq)) + 1
     padded = np.pad(data, ((0, 0), (pad, pad)))[np.newaxis]
-    tfr = tfr_array_morlet(padded, sfreq, freqs, n_cycles=freqs * 2 * np.pi * SIGMA_T,
-                           zero_mean=False, output="power", verbose="error")[0]
-    return tfr[..., pad:pad + data.shape[1]]
+    tfr = tfr_array_morlet(padded, sfreq, freqs, n_cycles=n_cycles, zero_mean=False, output="complex",
+                           verbose="error")[0]
+    gain = np.array([np.abs(w).sum() for w in morlet(sfreq, freqs, n_cycles, zero_mean=False)]) / 2.0
+    return np.abs(tfr[..., pad:pad + data.shape[1]]) / gain[:, np.newaxis]
 
 
 def burst(tf_power, times, freqs, window=None) -> dict:
-    """The peak and half-maximum extent of one source's power ``(n_freqs, n_times)``.
+    """The peak and half-maximum extent of one source's power ``(n_freqs, n_times)`` (amplitude squared).
 
     The peak is the largest power at a time inside ``window`` (``(tmin, tmax)``, s; None:
     all times); the extent is the box around the connected region of power above half of it.
@@ -84,4 +91,4 @@ def source_bursts(time_courses, times, sfreq, fmin, fmax, window=None) -> list[d
     freqs = frequencies(fmin, fmax, sfreq)
     if not len(time_courses):
         return []
-    return [burst(p, np.asarray(times), freqs, window) for p in power(time_courses, sfreq, freqs)]
+    return [burst(a ** 2, np.asarray(times), freqs, window) for a in amplitude(time_courses, sfreq, freqs)]

@@ -6,12 +6,14 @@ rule sources_table:
         unpack(job(inputs.common_space_files)),
         lh=recording_file("_proc-crop_desc-{cond}_tfmxne-lh.stc"),
         rh=recording_file("_proc-crop_desc-{cond}_tfmxne-rh.stc"),
+        signed=recording_file("_proc-signed_desc-{cond}_tfmxne-lh.stc"),
         fwd=recording_file("_fwd.fif"),
         convergence=condition_file("_convergence.json"),
     output:
         condition_file("_sources.tsv"),
     params:
         trial_type=job(inputs.trial_type),
+        spectra=SETTINGS["sources_table"],
         common_space=job(inputs.common_space_param),
         code=PLAN.code("sources_table"),
     log:
@@ -32,7 +34,7 @@ rule report:
     input:
         evoked=job(inputs.per_condition, "_proc-crop_desc-{cond}_ave.fif"),
         residual=job(inputs.per_condition, "_proc-cropresidual_desc-{cond}_ave.fif"),
-        stc=job(inputs.per_condition, "_desc-{cond}_tfmxne-lh.stc"),
+        signed=job(inputs.per_condition, "_proc-signed_desc-{cond}_tfmxne-lh.stc"),
         sources=job(inputs.per_condition, "_desc-{cond}_sources.tsv"),
         convergence=job(inputs.per_condition, "_desc-{cond}_convergence.json"),
         fwd=recording_file("_fwd.fif"),
@@ -54,6 +56,7 @@ rule report:
     params:
         title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{PATHS.task}",
         max_tf_maps=SETTINGS["report"]["max_tf_maps"],
+        spectra=SETTINGS["sources_table"],
         code=PLAN.code("report"),
     log:
         PATHS.log("report", RECORDING),

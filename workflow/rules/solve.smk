@@ -7,6 +7,8 @@ rule solve:
     output:
         lh=condition_file("_tfmxne-lh.stc"),
         rh=condition_file("_tfmxne-rh.stc"),
+        signed_lh=recording_file("_proc-signed_desc-{cond}_tfmxne-lh.stc"),
+        signed_rh=recording_file("_proc-signed_desc-{cond}_tfmxne-rh.stc"),
         residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
         convergence=condition_file("_convergence.json"),
     params:
