@@ -1,6 +1,6 @@
 """The solve rule and the localisation benchmark run one path: the same outputs on one recording.
 
-The rule path runs the rule scripts (scripts/dspm.py, solve.py, crop.py) on files, with the
+The rule path runs the rule scripts (scripts/dspm.py, solve.py, crop.py, sources_table.py) on files, with the
 parameters the plan gives the rules; the benchmark path is
 ``tfmxne_simulation.localisation.run_configuration``, in memory.
 """
@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import mne
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REPO, SAMPLE_DIR
 
@@ -63,13 +64,20 @@ def _rule_path(tmp_path, files, rec, config):
         _run_script("dspm", files, dspm, {"dspm": settings.dspm()}, tmp_path / "dspm.log")
         solve_inputs["dspm"] = dspm["lh"]
     solved = {"lh": str(tmp_path / "x_tfmxne-lh.stc"), "rh": str(tmp_path / "x_tfmxne-rh.stc"),
+              "signed_lh": str(tmp_path / "x_signed-lh.stc"), "signed_rh": str(tmp_path / "x_signed-rh.stc"),
               "residual": str(tmp_path / "x_res_ave.fif"), "convergence": str(tmp_path / "x.json")}
     _run_script("solve", solve_inputs, solved, {"solve": view}, tmp_path / "solve.log")
     cropped = {"lh": str(tmp_path / "c-lh.stc"), "rh": str(tmp_path / "c-rh.stc"),
                "evoked": str(tmp_path / "c_ave.fif"), "residual": str(tmp_path / "cr_ave.fif")}
     _run_script("crop", {**solved, "evoked": files["evoked"]}, cropped,
                 {**settings["crop"]}, tmp_path / "crop.log")
-    return mne.read_source_estimate(cropped["lh"]), json.loads(open(solved["convergence"]).read())
+    table = str(tmp_path / "x_sources.tsv")
+    _run_script("sources_table", {"lh": cropped["lh"], "signed": solved["signed_lh"], "fwd": files["fwd"],
+                                  "convergence": solved["convergence"]}, {"table": table},
+                {"trial_type": "", "common_space": None, "spectra": settings["sources_table"]},
+                tmp_path / "sources_table.log")
+    return (mne.read_source_estimate(cropped["lh"]), json.loads(open(solved["convergence"]).read()),
+            pd.read_csv(table, sep="\t", na_values="n/a"))
 
 
 @pytest.mark.parametrize("config", [
@@ -78,8 +86,8 @@ def _rule_path(tmp_path, files, rec, config):
 ], ids=["defaults", "dspm-weights"])
 def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
     files, rec, head = _write_inputs(tmp_path, *recording)  # both paths read the same inputs
-    stc_rule, record_rule = _rule_path(tmp_path, files, rec, config)
-    stc_bench, record_bench = loc.run_configuration(rec, head, config)[:2]
+    stc_rule, record_rule, table_rule = _rule_path(tmp_path, files, rec, config)
+    stc_bench, record_bench, _, table_bench = loc.run_configuration(rec, head, config)
     assert stc_rule.data.shape[0] > 0
     for hemi in range(2):
         np.testing.assert_array_equal(stc_rule.vertices[hemi], stc_bench.vertices[hemi])
@@ -92,3 +100,9 @@ def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
     for key in ("weights", "params", "solve_window", "n_active", "converged", "weights_note"):
         assert record_rule[key] == json.loads(json.dumps(record_bench[key])), key
     assert record_rule["weights"] is bool(config)
+    # the sources table, frequencies and extents included
+    assert list(table_rule["vertex"]) == list(table_bench["vertex"])
+    assert list(table_rule["oscillatory"]) == list(table_bench["oscillatory"])
+    np.testing.assert_allclose(table_rule[["peak_frequency_hz", "tf_fmin_hz", "tf_fmax_hz", "tf_tmin_s", "tf_tmax_s"]],
+                               table_bench[["peak_frequency_hz", "tf_fmin_hz", "tf_fmax_hz", "tf_tmin_s", "tf_tmax_s"]],
+                               rtol=1e-4, atol=1e-6)
