@@ -171,7 +171,7 @@ def test_faulty_subjects_are_named_and_the_others_still_cluster(faulty_study):
 def test_group_report_says_which_subjects_are_missing_and_links_reports(faulty_study, tmp_path):
     conditions = [
         {"trial_type": name, "clusters": c["clusters"], "sources": c["pooled"], "subjects": c["subjects"],
-         "stcs": c["stcs"], "solve_stcs": c["stcs"], "wsize": 16, "tstep": 4}
+         "stcs": c["stcs"], "signed_stcs": c["stcs"], "fmin": 3.0, "fmax": 45.0}
         for name, c in faulty_study.items()
     ]
     contrasts = group.contrasts({c["trial_type"]: (c["sources"], c["clusters"]) for c in conditions}, 20.0)

@@ -10,7 +10,6 @@ from matplotlib.collections import LineCollection
 import mne
 import numpy as np
 import pandas as pd
-from mne.time_frequency import stft, stftfreq
 
 from . import common_space, figures, group
 
@@ -33,8 +32,8 @@ def build_report(title, conditions, contrasts, subject_reports, html_file, min_s
     conditions : list of dict
         One per condition: ``trial_type``, ``clusters``, ``sources`` (pooled, with
         ``cluster``/``representative``), ``subjects`` (status table), ``stcs`` and
-        ``solve_stcs`` (recording id -> cropped / solve-window estimate), ``wsize``
-        and ``tstep`` (the solver's STFT, for the TF maps).
+        ``signed_stcs`` (recording id -> cropped estimate / signed time courses on the
+        solve window), ``fmin`` and ``fmax`` (the TF maps' range, as the sources table's).
     contrasts : DataFrame
         ``contrasts.tsv``.
     subject_reports : list of str | Path
@@ -108,10 +107,11 @@ def _add_condition(report, cond, cloud):
         cluster_time_courses(any_stc.times, [group.source_timecourses(m, cond["stcs"]) for m in reps],
                              shown, f"{name}: cluster time courses"),
         title=f"{name}: time courses across subjects", section=section)
-    solve = next(iter(cond["solve_stcs"].values()))
+    solve = next(iter(cond["signed_stcs"].values()))
     report.add_figure(
-        cluster_tf_maps([group.source_timecourses(m, cond["solve_stcs"]) for m in reps], shown,
-                        solve.sfreq, solve.tmin, cond["wsize"], cond["tstep"], f"{name}: mean TF maps"),
+        cluster_tf_maps([group.source_timecourses(m, cond["signed_stcs"]) for m in reps], shown,
+                        solve.sfreq, solve.tmin, cond["fmin"], cond["fmax"],
+                        f"{name}: mean time-frequency maps (Morlet, signed time courses)"),
         title=f"{name}: mean time-frequency maps", section=section)
     plt.close("all")
 
@@ -176,25 +176,28 @@ def cluster_time_courses(times, timecourses, clusters, title):
     return fig
 
 
-def cluster_tf_maps(timecourses, clusters, sfreq, tmin, wsize, tstep, title):
-    """Per cluster, the mean over its subjects of |STFT|, on one colour scale for all.
+def cluster_tf_maps(timecourses, clusters, sfreq, tmin, fmin, fmax, title):
+    """Per cluster, the mean over its subjects of the Morlet amplitude, one colour scale for all.
 
-    The STFT is the solver's first dictionary.
+    ``timecourses``: per cluster, its subjects' signed time courses (the representation each
+    source's frequency comes from, :mod:`.spectra`); ``fmin``/``fmax``: its range (Hz).
     """
-    w, s = int(np.atleast_1d(wsize)[0]), int(np.atleast_1d(tstep)[0])
-    freqs = stftfreq(w, sfreq)
+    from . import spectra
+
+    freqs = spectra.frequencies(fmin, fmax, sfreq)
     rows, cols = _grid(len(clusters))
     # whole inches: an odd pixel width comes out sheared in the report's WebP
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols + 1, 3 * rows), squeeze=False,
                              layout="constrained", sharex=True, sharey=True)
-    maps = [np.abs(stft(tc * 1e9, w, s, verbose="error")).mean(axis=0) for tc in timecourses]
+    maps = [spectra.amplitude(np.atleast_2d(tc), sfreq, freqs).mean(axis=0) * 1e9 for tc in timecourses]
     vmax = max(m.max() for m in maps)
-    for ax, coefs, (_, c) in zip(axes.flat, maps, clusters.iterrows()):
-        t = tmin + np.arange(coefs.shape[1]) * s / sfreq
-        mesh = ax.pcolormesh(t, freqs, coefs, shading="nearest", cmap="magma", vmin=0, vmax=vmax)
-        ax.set(title=f"cluster {c['cluster']} ({c['hemi']})", xlabel="time (s)", ylabel="frequency (Hz)")
+    for ax, amplitude, (_, c) in zip(axes.flat, maps, clusters.iterrows()):
+        t = tmin + np.arange(amplitude.shape[1]) / sfreq
+        mesh = ax.pcolormesh(t, freqs, amplitude, shading="nearest", cmap="magma", vmin=0, vmax=vmax)
+        where = f"{c['peak_frequency_hz']:.1f} Hz" if np.isfinite(c["peak_frequency_hz"]) else "no oscillatory peak"
+        ax.set(title=f"cluster {c['cluster']} ({c['hemi']}), {where}", xlabel="time (s)", ylabel="frequency (Hz)")
     for ax in axes.flat[len(clusters):]:
         ax.set_visible(False)
-    fig.colorbar(mesh, ax=axes, label="mean |STFT| (nAm)")
-    fig.suptitle(f"{title} (wsize {w}, tstep {s})")
+    fig.colorbar(mesh, ax=axes, label="mean amplitude (nAm)")
+    fig.suptitle(title)
     return fig

@@ -64,8 +64,7 @@ rule group_report:
         subjects=inputs.group_files(PLAN, "_subjects.tsv"),
         contrasts=f"{PATHS.group_prefix}_contrasts.tsv",
         stc=inputs.study_files(PLAN, "_proc-crop_desc-{cond}_tfmxne-lh.stc"),
-        solve_stc=inputs.study_files(PLAN, "_desc-{cond}_tfmxne-lh.stc"),
-        convergence=inputs.study_files(PLAN, "_desc-{cond}_convergence.json"),
+        signed=inputs.study_files(PLAN, "_proc-signed_desc-{cond}_tfmxne-lh.stc"),
         reports=inputs.recording_reports(PLAN),
     output:
         report(PATHS.group_report, caption="../report/group_report.rst", category="Group"),
@@ -74,6 +73,7 @@ rule group_report:
         trial_types=[LABELS[cond] for cond in sorted(LABELS)],
         estimates=inputs.study_keys(PLAN),
         min_subjects=SETTINGS["group"]["min_subjects"],
+        spectra=SETTINGS["sources_table"],
         code=PLAN.code("group_report"),
     log:
         PATHS.log("group", "report"),
