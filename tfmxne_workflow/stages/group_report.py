@@ -17,6 +17,23 @@ from . import common_space, figures, group
 MAX_CLUSTER_PANELS = 8
 
 
+def _clusters_shown(clusters) -> pd.DataFrame:
+    """The clusters table as the report shows it: where, how many, when and at what frequency."""
+    def median_iqr(median, iqr, fmt):
+        return [f"{m:{fmt}} ({q:{fmt}})" if np.isfinite(m) else "n/a" for m, q in zip(median, iqr)]
+
+    return pd.DataFrame({
+        "cluster": clusters["cluster"], "hemi": clusters["hemi"], "subjects": clusters["n_subjects"],
+        "x": clusters["x_mni"], "y": clusters["y_mni"], "z": clusters["z_mni"],
+        "spread (mm)": clusters["spread_mm"],
+        "peak time (s), median (IQR)": median_iqr(clusters["peak_time_s"], clusters["peak_time_iqr_s"], ".3f"),
+        "frequency (Hz), median (IQR)": median_iqr(clusters["peak_frequency_hz"],
+                                                    clusters["peak_frequency_iqr_hz"], ".1f"),
+        "with a frequency": clusters["n_oscillatory"],
+        "amplitude (nAm)": clusters["peak_amplitude_nAm"], "not converged": clusters["n_not_converged"],
+    })
+
+
 def _table_html(frame) -> str:
     return frame.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="n/a", border=0,
                          classes="table table-sm")
@@ -98,7 +115,9 @@ def _add_condition(report, cond, cloud):
         report.add_html("<p>No cluster: no source recurs across enough subjects.</p>",
                         title=f"{name}: clusters", section=section)
         return
-    report.add_html(_table_html(clusters), title=f"{name}: clusters (MNI305, mm)", section=section)
+    report.add_html(_table_html(_clusters_shown(clusters)),
+                    title=f"{name}: clusters (MNI305, mm; members and all columns in the clusters table)",
+                    section=section)
     shown = clusters.head(MAX_CLUSTER_PANELS)
     members = pooled[pooled["representative"].astype(bool)]
     reps = [members[members["cluster"] == c] for c in shown["cluster"]]
