@@ -1,6 +1,4 @@
 """The plan: settings resolved once, auto decided per recording, the study and its paths."""
-import os
-
 import pytest
 from conftest import REPO
 
@@ -11,12 +9,10 @@ from tfmxne_workflow.stages.solve import SOLVER_PARAMS
 
 
 @pytest.fixture
-def in_tmp(tmp_path):
+def in_tmp(tmp_path, monkeypatch):
     """Run in a fresh folder (the plan keeps its scan of the dataset under .snakemake/)."""
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    yield tmp_path
-    os.chdir(cwd)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def _plan(bids, **config):
