@@ -44,20 +44,32 @@ SEED = dict(alpha=51.0, l1_ratio=1.0 / 51.0, depth=0.9, weights_min=8.0, wsize=1
             tstep=4, window=0.05, tol=1e-4, debias=True)
 
 
+#: STFT dictionaries (Bekhti et al. 2016): single-scale 16 (both settings above) and 64,
+#: and the two together; at 600 Hz, 27 and 107 ms windows.
+DICTIONARIES = {
+    "wsize16": dict(wsize=16, tstep=4),
+    "wsize64": dict(wsize=64, tstep=16),
+    "wsize16+64": dict(wsize=[16, 64], tstep=[4, 16]),
+}
+
+
 @dataclass(frozen=True)
 class Shape:
-    """One benchmark problem: ``head`` x ``recording`` x settings x threads."""
+    """One benchmark problem: ``head`` x ``recording`` x settings x dictionary x threads."""
 
     head: str
     recording: str
     loose: float
     weighted: bool
     threads: int = 1
+    dictionary: str = "wsize16"
 
     @property
     def name(self):
         ori = {0.0: "fixed", 1.0: "free"}.get(self.loose, f"loose{self.loose:g}")
         kind = "seed" if self.weighted else "unweighted"
+        if self.dictionary != "wsize16":  # the shapes' names before dictionaries were compared
+            kind += f"-{self.dictionary}"
         return f"{self.head}/{self.recording}/{ori}/{kind}/{self.threads}thr"
 
 
@@ -78,6 +90,10 @@ SUITE = [
     Shape("template-eeg", "eeg", 0.2, True),
     Shape("sample-1layer", "meg-decim", 0.2, False),
     Shape("sample-1layer", "meg-decim", 0.2, True),
+    Shape("sample", "evoked", 0.2, True, dictionary="wsize64"),
+    Shape("sample", "evoked", 0.2, True, dictionary="wsize16+64"),
+    Shape("sample", "meg-decim", 0.2, False, dictionary="wsize64"),
+    Shape("sample", "meg-decim", 0.2, False, dictionary="wsize16+64"),
 ]
 QUICK = [SUITE[1], SUITE[6], SUITE[13], SUITE[15]]
 
@@ -224,7 +240,8 @@ def arguments(shape):
 
     with threadpool_limits(1, user_api="blas"):
         evoked, cov = recording(shape.head, shape.recording)
-        kw = dict(SEED if shape.weighted else UNWEIGHTED, loose=shape.loose)
+        kw = dict(SEED if shape.weighted else UNWEIGHTED, loose=shape.loose,
+                  **DICTIONARIES[shape.dictionary])
         if shape.weighted:
             kw["weights"] = _dspm_weights(shape.head, shape.recording, shape.loose)
         return evoked, forward(shape.head), cov, kw

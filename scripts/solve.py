@@ -18,3 +18,4 @@ with logging_to(snakemake.log[0]):
     atomic.save_stc(solution.signed, snakemake.output.signed_lh)
     atomic.save_fif(solution.residual, snakemake.output.residual)
     atomic.write_json(snakemake.output.convergence, solution.record)
+    atomic.save_npz(snakemake.output.resamples, solution.resamples)

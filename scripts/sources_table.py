@@ -9,7 +9,7 @@ import mne
 
 from tfmxne_workflow import atomic
 from tfmxne_workflow.logs import logging_to
-from tfmxne_workflow.stages import common_space, sources
+from tfmxne_workflow.stages import common_space, sources, stability
 
 with logging_to(snakemake.log[0]):
     with open(snakemake.input.convergence, encoding="utf-8") as f:
@@ -18,7 +18,7 @@ with logging_to(snakemake.log[0]):
         mne.read_source_estimate(snakemake.input.lh),
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         record, snakemake.params.trial_type, mne.read_source_estimate(snakemake.input.signed),
-        **snakemake.params.spectra,
+        **snakemake.params.spectra, resamples=stability.read_resamples(snakemake.input.resamples),
     )
     space = snakemake.params.common_space
     if space is None:

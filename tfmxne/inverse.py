@@ -25,7 +25,8 @@ from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
 from .solver import logger, solve
 from .stft import TFDictionary
-from .sure import ar1_time_cov, lag1_correlation, sure_path
+from .stability import stability_selection
+from .sure import _correlated, ar1_time_cov, lag1_correlation, sure_path
 from .threads import on_one_blas_thread
 
 
@@ -71,6 +72,52 @@ def _sure_noise_model(M_untapered, times, taper, nave, sure_noise):
     logger.info("SURE noise model from %d baseline samples: sigma %.3g (1/sqrt(nave) = "
                 "%.3g), lag-1 correlation %.3f", base.shape[1], sigma, 1 / np.sqrt(nave), rho)
     return sigma, ar1_time_cov(rho, len(times), taper), rho
+
+
+def _positions(mask, n_orient, n_positions):
+    """The source positions of the gain's columns (all, or those of the weights' mask)."""
+    return np.arange(n_positions) if mask is None else np.flatnonzero(mask[::n_orient])
+
+
+def _resampled_data(resamples, n_resamples, prepared, sel, taper, evoked, M_untapered,
+                    sure_noise, random_state):
+    """The resamples, whitened and tapered as the data (a list of arrays).
+
+    Given averages (``resamples``), or the data plus ``n_resamples`` draws of its noise.
+    """
+    if resamples is not None:
+        resamples = np.asarray(resamples, float)
+        expected = (len(evoked.ch_names), len(evoked.times))
+        if resamples.ndim != 3 or resamples.shape[1:] != expected:
+            raise ValueError(f"resamples must have shape (n_resamples, {expected[0]}, "
+                             f"{expected[1]}) (the evoked's channels and times); got "
+                             f"{resamples.shape}")
+        return [prepared.whitener @ r[sel] * taper for r in resamples]
+    sigma, time_cov, _ = _sure_noise_model(M_untapered, evoked.times, taper, evoked.nave,
+                                           sure_noise)
+    if time_cov is None:
+        time_cov = ar1_time_cov(0.0, len(evoked.times), taper)
+    rng = np.random.default_rng(random_state)
+    M = M_untapered * taper
+    return [M + _correlated(sigma * rng.standard_normal(M.shape), time_cov)
+            for _ in range(n_resamples)]
+
+
+def _stability_info(stability, prepared, mask, source_weighting, positions_rr):
+    """:class:`tfmxne.stability.Stability` in the units of the estimate (``info['stability']``)."""
+    n_orient = prepared.n_orient
+    full = _positions(mask, n_orient, len(prepared.source_rr))
+    courses = stability.time_courses(n_orient)
+    weighting = source_weighting.reshape(-1, n_orient)
+    matched = stability.matched
+    distance = np.full(matched.shape, np.nan)
+    for c, b in zip(*np.nonzero(matched >= 0)):
+        courses[c, b] *= weighting[full[matched[c, b]]][:, None]
+        distance[c, b] = np.linalg.norm(positions_rr[matched[c, b]]
+                                        - positions_rr[stability.candidates[c]])
+    return dict(vertices=_vertices(prepared.src, full[stability.candidates]),
+                stability=stability.frequency, kept=stability.kept, distance=distance,
+                amplitude=np.linalg.norm(courses, axis=2))
 
 
 def _compute_residual(prepared, evoked, X, active_set, taper):
@@ -200,7 +247,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
                   rank=None, pick_ori=None, n_tfmxne_iter=1, return_info=False,
                   sure_n_alphas=15, sure_alpha_min=10.0, random_state=0,
                   sure_noise="baseline", noise_margin=1.6, noise_floor=30.0,
-                  verbose=None):
+                  n_resamples=0, resamples=None, stability_radius=0.01,
+                  stability_threshold=0.0, stability_weakness=1.0, verbose=None):
     """Time-Frequency Mixed-Norm Estimate (TF-MxNE) of an evoked response.
 
     Same parameters, defaults and return types as
@@ -273,7 +321,10 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         or with ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha, the selected ``alpha``, ``epsilon``, ...) and
         ``noise_alpha`` (None, or with ``alpha='noise'`` the noise draws' alpha_max
-        in percent of the data's).
+        in percent of the data's) and ``stability`` (None, or per candidate source:
+        ``vertices`` (one array per source space), ``stability``, ``kept``, ``distance``
+        (m) and ``amplitude`` (A·m, one time course per resample) of the source matched
+        in each resample, NaN where none).
     sure_n_alphas : int
         Grid size of ``alpha='sure'`` (its first point, 100, is not solved).
     sure_alpha_min : float
@@ -295,6 +346,19 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         ``alpha='noise'`` only: the lowest alpha, in percent of alpha_max. The leakage of
         true sources through forward-model error grows with the signal, not with the noise,
         so at high SNR it, not the noise, decides which weak sources are spurious.
+    n_resamples : int
+        Stability selection (:mod:`tfmxne.stability`) on this many resamples of the data,
+        each the average plus a fresh draw of its noise (the noise model of
+        ``sure_noise``, seed ``random_state``); 0: none, unless ``resamples`` is given.
+    resamples : None | array, shape (n_resamples, n_channels, n_times)
+        Resampled averages on ``evoked``'s channels and times (e.g. of random halves of
+        the trials), used instead of noise draws.
+    stability_radius : float
+        Largest distance (m) of a resample's source from the source it confirms.
+    stability_threshold : float
+        Sources with a smaller stability are dropped and the data refitted without them.
+    stability_weakness : float in (0, 1]
+        Randomised penalties in the resamples (:func:`tfmxne.stability.stability_selection`).
     verbose : bool | str | int | None
         MNE's verbosity for the preparation steps; the solver logs to the
         ``"tfmxne"`` logger.
@@ -321,6 +385,9 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         raise ValueError(f"noise_floor must be in range [0, 100). Got {noise_floor!r}")
     if use_sure and n_tfmxne_iter > 1:
         raise ValueError("alpha='sure' is not available with n_tfmxne_iter > 1.")
+    use_stability = bool(n_resamples) or resamples is not None
+    if use_stability and n_tfmxne_iter > 1:
+        raise ValueError("Stability selection is not available with n_tfmxne_iter > 1.")
     if l1_ratio is None or not 0.0 <= l1_ratio <= 1.0:
         raise ValueError(f"l1_ratio must be in range [0, 1]. Got l1_ratio = {l1_ratio}")
     if n_tfmxne_iter < 1:
@@ -387,6 +454,16 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
         res = solve(M, gain, alpha_space, alpha_time, wsize=wsize, tstep=tstep,
                     n_orient=n_orient, maxit=maxit, tol=tol_abs,
                     dgap_freq=dgap_freq, n_tfmxne_iter=n_tfmxne_iter, debias=debias)
+    stability = None
+    if use_stability:
+        data = _resampled_data(resamples, n_resamples, prepared, sel, taper, evoked,
+                               M_untapered, sure_noise, random_state)
+        positions_rr = prepared.source_rr[_positions(mask, n_orient, len(prepared.source_rr))]
+        stability, res = stability_selection(
+            M, data, gain, alpha_space, alpha_time, res, positions_rr, stability_radius,
+            stability_threshold, n_orient, tol, weakness=stability_weakness,
+            random_state=random_state, wsize=wsize, tstep=tstep, maxit=maxit,
+            dgap_freq=dgap_freq, debias=debias)
     X, active_set = res.X, res.active_set
     gain_active = gain[:, active_set]
     if mask is not None:
@@ -420,6 +497,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
             time_courses=_principal_time_courses(X, n_orient),
             sure=None if path is None else path.as_dict(),
             # per noise draw, its alpha_max in % of the data's (a_max is 1 % of it)
-            noise_alpha=None if noise_draws is None else noise_draws / a_max))
+            noise_alpha=None if noise_draws is None else noise_draws / a_max,
+            stability=None if stability is None else _stability_info(
+                stability, prepared, mask, source_weighting, positions_rr)))
     logger.info("[done]")
     return outputs[0] if len(outputs) == 1 else tuple(outputs)

@@ -354,14 +354,10 @@ class _State:
         self.prob = prob
         self.Z, self.X = {}, {}
         self.R = prob.M.copy()
-        if Z_init is not None:
-            no = prob.n_orient
-            for j in range(prob.n_pos):
-                z = Z_init[j * no : (j + 1) * no]
-                if np.any(z):
-                    self.Z[j] = z.copy()
-                    self.X[j] = prob.tf.synthesis(self.Z[j])
-                    self.R -= prob.Gb[j] @ self.X[j]
+        for j, z in _warm_blocks(Z_init, prob.n_orient, prob.n_pos).items():
+            self.Z[j] = z.copy()
+            self.X[j] = prob.tf.synthesis(self.Z[j])
+            self.R -= prob.Gb[j] @ self.X[j]
 
     def active(self):
         return np.array(sorted(self.Z), dtype=int)
@@ -392,6 +388,24 @@ class _State:
             return np.zeros((0, tf.n_coefs), complex), np.zeros((0, tf.n_times))
         return (np.concatenate([self.Z[j] for j in pos]),
                 np.concatenate([self.X[j] for j in pos]))
+
+
+def _warm_blocks(Z_init, n_orient, n_pos) -> dict:
+    """Position -> its non-zero coefficient block, from a warm start.
+
+    ``Z_init``: None, a dense array (all positions' rows) or a :class:`SolverResult` on
+    the same columns (its active rows only: no dense copy of a large problem).
+    """
+    if Z_init is None:
+        return {}
+    if isinstance(Z_init, SolverResult):
+        if len(Z_init.active_set) != n_pos * n_orient:
+            raise ValueError("Z_init: a SolverResult of another gain (its active_set has "
+                             f"{len(Z_init.active_set)} columns, the gain {n_pos * n_orient})")
+        pos = np.flatnonzero(Z_init.active_set[::n_orient])
+        return dict(zip(pos, Z_init.Z.reshape(len(pos), n_orient, -1)))
+    blocks = {j: Z_init[j * n_orient : (j + 1) * n_orient] for j in range(n_pos)}
+    return {j: z for j, z in blocks.items() if np.any(z)}
 
 
 def _active_passes(state, pos, maxit, tol, dgap_freq, result):
@@ -628,8 +642,8 @@ def solve(M, G, alpha_space, alpha_time, wsize=64, tstep=4, n_orient=1, maxit=20
         Spatial weights.
     w_time : array, shape (n_positions, n_coefs) | None
         Time-frequency weights (0 holds a coefficient at zero).
-    Z_init : array, shape (n_sources, n_coefs) | None
-        Warm start.
+    Z_init : array, shape (n_sources, n_coefs) | SolverResult | None
+        Warm start: all coefficients, or a result on the same ``G`` (its active rows).
     max_outer : int
         Hard cap on outer iterations (each at most ``maxit + 1`` passes).
 

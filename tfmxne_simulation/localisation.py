@@ -359,7 +359,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     window = settings["crop"]
     stc = crop.crop_results(solution.stc, recording.evoked, solution.residual, window["tmin"], window["tmax"])[0]
     table = sources.sources_table(stc, head.forward, solution.record, "", solution.signed,
-                                  **settings["sources_table"])
+                                  **settings["sources_table"], resamples=solution.resamples)
     return Run(stc, solution.record, elapsed, table)
 
 

@@ -136,6 +136,15 @@ def write_tsv(path, frame) -> None:
         frame.to_csv(tmp, sep="\t", index=False, na_rep="n/a", float_format="%.6g")
 
 
+def save_npz(path, arrays: dict) -> None:
+    """Save named numpy arrays (``numpy.savez_compressed``) atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+
 def save_fif(obj, path) -> None:
     """Save any MNE object with a ``save(fname, overwrite=...)`` method atomically."""
     with atomic_path(path) as tmp:

@@ -288,7 +288,7 @@ def test_pipeline_record_and_report_figure(sample_data, small_forward):  # noqa:
     from tfmxne_workflow.stages.solve import solve_tfmxne
 
     evoked, cov = sample_data
-    stc, _, _, record = solve_tfmxne(
+    stc, _, _, record, _ = solve_tfmxne(
         evoked.copy().crop(0.05, 0.2), small_forward, cov, alpha="sure", l1_ratio=0.05,
         loose=0.2, depth=0.9, wsize=16, tstep=4, n_tfmxne_iter=1, sure_n_alphas=2,
         sure_alpha_min=70.0, random_state=0)

@@ -65,7 +65,8 @@ def _rule_path(tmp_path, files, rec, config):
         solve_inputs["dspm"] = dspm["lh"]
     solved = {"lh": str(tmp_path / "x_tfmxne-lh.stc"), "rh": str(tmp_path / "x_tfmxne-rh.stc"),
               "signed_lh": str(tmp_path / "x_signed-lh.stc"), "signed_rh": str(tmp_path / "x_signed-rh.stc"),
-              "residual": str(tmp_path / "x_res_ave.fif"), "convergence": str(tmp_path / "x.json")}
+              "residual": str(tmp_path / "x_res_ave.fif"), "convergence": str(tmp_path / "x.json"),
+              "resamples": str(tmp_path / "x_resamples.npz")}
     _run_script("solve", solve_inputs, solved, {"solve": view}, tmp_path / "solve.log")
     cropped = {"lh": str(tmp_path / "c-lh.stc"), "rh": str(tmp_path / "c-rh.stc"),
                "evoked": str(tmp_path / "c_ave.fif"), "residual": str(tmp_path / "cr_ave.fif")}
@@ -73,7 +74,8 @@ def _rule_path(tmp_path, files, rec, config):
                 {**settings["crop"]}, tmp_path / "crop.log")
     table = str(tmp_path / "x_sources.tsv")
     _run_script("sources_table", {"lh": cropped["lh"], "signed": solved["signed_lh"], "fwd": files["fwd"],
-                                  "convergence": solved["convergence"]}, {"table": table},
+                                  "convergence": solved["convergence"], "resamples": solved["resamples"]},
+                {"table": table},
                 {"trial_type": "", "common_space": None, "spectra": settings["sources_table"]},
                 tmp_path / "sources_table.log")
     return (mne.read_source_estimate(cropped["lh"]), json.loads(open(solved["convergence"]).read()),
@@ -83,7 +85,8 @@ def _rule_path(tmp_path, files, rec, config):
 @pytest.mark.parametrize("config", [
     {},  # the defaults: on MEG+EEG data no dSPM weights, alpha: noise
     {"dspm": {"weights": True}, "tfmxne": {"alpha": 60.0}},
-], ids=["defaults", "dspm-weights"])
+    {"stability": {"n_resamples": 4, "threshold": 0.5}},
+], ids=["defaults", "dspm-weights", "stability"])
 def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
     files, rec, head = _write_inputs(tmp_path, *recording)  # both paths read the same inputs
     stc_rule, record_rule, table_rule = _rule_path(tmp_path, files, rec, config)
@@ -99,10 +102,13 @@ def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
     assert record_rule["alpha"] == pytest.approx(record_bench["alpha"], rel=1e-6)
     for key in ("weights", "params", "solve_window", "n_active", "converged", "weights_note"):
         assert record_rule[key] == json.loads(json.dumps(record_bench[key])), key
-    assert record_rule["weights"] is bool(config)
+    assert record_rule["weights"] is ("dspm" in config)
     # the sources table, frequencies and extents included
     assert list(table_rule["vertex"]) == list(table_bench["vertex"])
     assert list(table_rule["oscillatory"]) == list(table_bench["oscillatory"])
     np.testing.assert_allclose(table_rule[["peak_frequency_hz", "tf_fmin_hz", "tf_fmax_hz", "tf_tmin_s", "tf_tmax_s"]],
                                table_bench[["peak_frequency_hz", "tf_fmin_hz", "tf_fmax_hz", "tf_tmin_s", "tf_tmax_s"]],
                                rtol=1e-4, atol=1e-6)
+    stable = ["stability", "position_ci_mm", "peak_time_ci_low_s", "amplitude_ci_high_nAm"]
+    np.testing.assert_allclose(table_rule[stable], table_bench[stable], rtol=1e-4)
+    assert bool(table_rule["stability"].notna().all()) is ("stability" in config)

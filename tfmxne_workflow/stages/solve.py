@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import stability
 from .crop import solve_window
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class Solution(NamedTuple):
     signed: object    # the same sources' time courses along their principal orientation
     residual: object  # mne.Evoked: data minus the estimate's prediction
     record: dict      # convergence record (see solve_tfmxne)
+    resamples: dict   # stability selection's candidates and resamples (stages.stability)
 
 
 def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
@@ -58,8 +60,10 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
     weights_min, note = (effective_weights_min(weights, settings["weights_min"], settings["weights_min_fallback"])
                          if weights is not None else (0.0, None))
     solution = solve_tfmxne(solve_window(evoked, settings["window"]), forward, noise_cov,
-                            weights=weights, weights_min=weights_min, **settings["solver"])
+                            weights=weights, weights_min=weights_min, **settings["solver"],
+                            **stability.solver_params(settings["stability"]))
     solution.record.update(params=settings["solver"], solve_window=list(settings["window"]),
+                           stability=settings["stability"],
                   weights=settings["weights"], weights_min_used=weights_min if weights is not None else None,
                   weights_note=" ".join(filter(None, [settings["note"], note])) or None)
     return solution
@@ -81,7 +85,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
     weights_min : float
         Sources with a smaller weight are discarded.
     **params
-        The ``tf_mixed_norm`` parameters listed in :data:`SOLVER_PARAMS`.
+        The ``tf_mixed_norm`` parameters listed in :data:`SOLVER_PARAMS` and those of
+        :func:`.stability.solver_params`.
 
     Returns
     -------
@@ -103,7 +108,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
     """
     from tfmxne import tf_mixed_norm
 
-    unknown = set(params) - set(SOLVER_PARAMS)
+    unknown = set(params) - set(SOLVER_PARAMS) - set(stability.SOLVER_PARAMS)
     if unknown:
         raise TypeError(f"Unknown tf_mixed_norm parameters: {sorted(unknown)}")
     stc, residual, info = tf_mixed_norm(
@@ -137,7 +142,9 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
     if record["n_active"] == 0:
         logger.warning("TF-MxNE: %s", no_source_text(record["alpha"]))
-    return Solution(stc, _signed(stc, info["time_courses"]), residual, record)
+    resamples = stability.resamples_record(info["stability"], evoked.times)
+    record["n_candidates"] = len(resamples["stability"])
+    return Solution(stc, _signed(stc, info["time_courses"]), residual, record, resamples)
 
 
 def _signed(stc, time_courses):

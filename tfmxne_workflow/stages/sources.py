@@ -6,14 +6,15 @@ import pandas as pd
 from mne.io.constants import FIFF
 from mne.transforms import apply_trans, invert_transform
 
-from . import spectra
+from . import spectra, stability
 
 #: Columns of ``*_sources.tsv`` in order (the frequency and time-frequency extent: :mod:`.spectra`;
 #: ``dictionary_frequency_hz``: the centre of the solver's STFT bin that holds the source's
 #: largest coefficient, tens of Hz wide: a property of the dictionary, not the source's frequency).
 COLUMNS = [
     "condition", "hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s",
-    "peak_amplitude_nAm", *spectra.COLUMNS, "dictionary_frequency_hz", "converged", "final_gap",
+    "peak_amplitude_nAm", *stability.COLUMNS, *spectra.COLUMNS, "dictionary_frequency_hz",
+    "converged", "final_gap",
 ]
 
 
@@ -32,7 +33,7 @@ def source_positions_mri(forward):
     return out
 
 
-def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0):
+def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0, resamples=None):
     """One row per active source of a (cropped) estimate.
 
     Parameters
@@ -53,6 +54,9 @@ def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0):
         searched inside ``stc``'s window.
     fmin, fmax : float
         Frequency range (Hz) of the time-frequency analysis (``sources_table.fmin/fmax``).
+    resamples : dict | None
+        Stability selection's candidates and resamples (:mod:`.stability`); None or
+        empty: the stability columns are n/a.
 
     Returns
     -------
@@ -66,6 +70,9 @@ def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0):
         [(hemi, int(v)) for hemi, vertices in zip(("lh", "rh"), signed.vertices) for v in vertices],
         spectra.source_bursts(signed.data, signed.times, signed.sfreq, fmin, fmax,
                               window=(stc.times[0], stc.times[-1])) if len(stc.times) else []))
+    window = (stc.times[0], stc.times[-1]) if len(stc.times) else (0.0, 0.0)
+    stable = (stability.source_columns(resamples, window) if resamples is not None
+              else pd.DataFrame(columns=stability.COLUMNS))
     rows = []
     offset = 0
     for hemi_idx, (hemi, vertices) in enumerate(zip(("lh", "rh"), stc.vertices)):
@@ -81,6 +88,7 @@ def sources_table(stc, forward, record, condition, signed, fmin=3.0, fmax=45.0):
                 "x_mm": xyz[0], "y_mm": xyz[1], "z_mm": xyz[2],
                 "peak_time_s": float(stc.times[peak]),
                 "peak_amplitude_nAm": float(series[peak] * 1e9),
+                **(stable.loc[(hemi, int(vertex))].to_dict() if (hemi, int(vertex)) in stable.index else {}),
                 **bursts[(hemi, int(vertex))],
                 "dictionary_frequency_hz": peaks[(hemi, int(vertex))],
                 "converged": bool(record["converged"]), "final_gap": record["final_gap"],

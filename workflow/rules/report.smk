@@ -9,6 +9,7 @@ rule sources_table:
         signed=recording_file("_proc-signed_desc-{cond}_tfmxne-lh.stc"),
         fwd=recording_file("_fwd.fif"),
         convergence=condition_file("_convergence.json"),
+        resamples=condition_file("_resamples.npz"),
     output:
         condition_file("_sources.tsv"),
     params:

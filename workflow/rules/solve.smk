@@ -11,6 +11,7 @@ rule solve:
         signed_rh=recording_file("_proc-signed_desc-{cond}_tfmxne-rh.stc"),
         residual=recording_file("_proc-residual_desc-{cond}_ave.fif"),
         convergence=condition_file("_convergence.json"),
+        resamples=condition_file("_resamples.npz"),
     params:
         solve=job(inputs.solve_settings),
         code=PLAN.code("solve"),

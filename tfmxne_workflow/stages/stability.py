@@ -1,0 +1,87 @@
+"""Each source's stability and its intervals, from stability selection's resamples.
+
+The solve stage runs :func:`tfmxne.tf_mixed_norm` with ``n_resamples``
+(:mod:`tfmxne.stability`): every candidate source of the data's solution gets its
+stability (the fraction of resamples with a source within the radius) and, in each
+resample, the source that confirmed it (its distance and amplitude time course). Those
+are saved beside the estimate (``*_resamples.npz``) and turned here, on the reported
+window, into the sources table's columns: how sure the source is, and how far its
+position, peak time and amplitude move when the noise changes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: The ``tf_mixed_norm`` parameters of the ``stability`` section.
+SOLVER_PARAMS = ("n_resamples", "stability_radius", "stability_threshold", "stability_weakness")
+#: Columns of ``*_sources.tsv`` from the resamples (n/a without stability selection).
+#: Intervals: 2.5 and 97.5 percentiles over the resamples that confirmed the source;
+#: ``position_ci_mm`` the 95th percentile of their distance from it.
+COLUMNS = [
+    "stability", "position_ci_mm", "peak_time_ci_low_s", "peak_time_ci_high_s",
+    "amplitude_ci_low_nAm", "amplitude_ci_high_nAm",
+]
+_NAMES = ("hemi", "vertex", "stability", "kept", "distance", "amplitude", "times")
+
+
+def solver_params(section: dict) -> dict:
+    """The ``tf_mixed_norm`` arguments of the configuration's ``stability`` section."""
+    return {"n_resamples": section["n_resamples"], "stability_radius": section["radius_mm"] / 1e3,
+            "stability_threshold": section["threshold"], "stability_weakness": section["weakness"]}
+
+
+def resamples_record(info, times) -> dict:
+    """Named arrays of ``info['stability']`` (:func:`tfmxne.tf_mixed_norm`).
+
+    Per candidate ``hemi``, ``vertex``, ``stability``, ``kept``, ``distance`` (m,
+    candidates x resamples) and ``amplitude`` (A·m, candidates x resamples x ``times``);
+    empty without stability selection.
+    """
+    if info is None:
+        return {"hemi": np.zeros(0, "U2"), "vertex": np.zeros(0, int), "stability": np.zeros(0),
+                "kept": np.zeros(0, bool), "distance": np.zeros((0, 0)),
+                "amplitude": np.zeros((0, 0, len(times))), "times": np.asarray(times, float)}
+    lh, rh = info["vertices"]
+    return {"hemi": np.array(["lh"] * len(lh) + ["rh"] * len(rh), "U2"),
+            "vertex": np.concatenate([lh, rh]).astype(int),
+            "stability": np.asarray(info["stability"], float), "kept": np.asarray(info["kept"], bool),
+            "distance": np.asarray(info["distance"], float), "amplitude": np.asarray(info["amplitude"], float),
+            "times": np.asarray(times, float)}
+
+
+def read_resamples(fname) -> dict:
+    """The arrays :func:`resamples_record` made, from their ``.npz`` file."""
+    with np.load(fname) as f:
+        return {name: f[name] for name in _NAMES}
+
+
+def source_columns(resamples: dict, window) -> pd.DataFrame:
+    """:data:`COLUMNS` of each candidate, indexed by (``hemi``, ``vertex``).
+
+    Peak time and amplitude are taken inside ``window`` (tmin, tmax in s: the reported
+    window), as the sources table takes the estimate's.
+    """
+    times = resamples["times"]
+    in_window = (times >= window[0] - 1e-9) & (times <= window[1] + 1e-9)
+    rows = []
+    for c in range(len(resamples["stability"])):
+        confirmed = np.isfinite(resamples["distance"][c])
+        amplitude = resamples["amplitude"][c][confirmed][:, in_window]
+        peaks = amplitude.argmax(axis=1) if amplitude.size else np.zeros(0, int)
+        peak_times = times[in_window][peaks]
+        peak_amplitudes = amplitude[np.arange(len(peaks)), peaks] * 1e9
+        rows.append({
+            "stability": float(resamples["stability"][c]),
+            "position_ci_mm": _percentiles(resamples["distance"][c][confirmed] * 1e3, [95])[0],
+            **dict(zip(COLUMNS[2:4], _percentiles(peak_times, [2.5, 97.5]))),
+            **dict(zip(COLUMNS[4:6], _percentiles(peak_amplitudes, [2.5, 97.5]))),
+        })
+    index = pd.MultiIndex.from_arrays([resamples["hemi"].astype(str), resamples["vertex"].astype(int)],
+                                      names=["hemi", "vertex"])
+    return pd.DataFrame(rows, index=index, columns=COLUMNS)
+
+
+def _percentiles(values, q) -> list:
+    """Percentiles ``q`` of ``values`` (NaN when empty)."""
+    return list(np.percentile(values, q)) if len(values) else [np.nan] * len(q)
