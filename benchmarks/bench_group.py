@@ -119,7 +119,8 @@ def main(argv=None) -> int:
             output={k: f"{prefix}_desc-{label}_{k}.tsv" for k in ("clusters", "sources", "subjects")}
             | {"lh": f"{prefix}_desc-{label}_tfmxne-lh.stc", "rh": f"{prefix}_desc-{label}_tfmxne-rh.stc"},
             params={"recordings": study["recordings"], "all_recordings": study["recordings"],
-                    "cluster_mm": 20.0, "min_subjects": 2},
+                    "cluster_mm": 20.0, "min_subjects": 2, "min_stability": 0.0, "n_permutations": 1000,
+                    "fsaverage_dir": None},
             log=str(logs / f"group_{label}.log"))
     per_cond = {k: [f"{prefix}_desc-{label}_{k}.tsv" for label in LABELS] for k in ("sources", "clusters", "subjects")}
     times["group_contrasts"] = run_script(

@@ -183,5 +183,6 @@ def test_group_report_says_which_subjects_are_missing_and_links_reports(faulty_s
     text = html_file.read_text()
     for needle in ("sub-03 have no active source", "sub-04 kept, their solve did not converge",
                    "sub-05 have no trials of it", "../sub-00/meg/sub-00_task-x_report.html",
-                   "Conditions compared", "A: where (glass brain, by cluster)", "B: mean time-frequency maps"):
+                   "Conditions compared", "A: where (glass brain, by cluster)", "B: mean time-frequency maps",
+                   "p chance: how often a cluster", "p_holm"):
         assert needle in text, needle

@@ -43,6 +43,7 @@ def test_both_regions_are_clusters_of_most_subjects_near_the_truth(study, condit
         best = mine.iloc[int(np.argmin(dist))]
         assert best["n_subjects"] >= 5, (hemi, clusters)
         assert dist.min() < 10.0, (hemi, dist, clusters)
+        assert best["p_chance"] < 0.05, (hemi, clusters)  # not a chance coincidence of 5+ subjects
 
 
 def test_the_latency_difference_is_found_in_the_left_region_only(study):
@@ -53,6 +54,8 @@ def test_the_latency_difference_is_found_in_the_left_region_only(study):
     assert strongest.loc["lh", "p"] < 0.05, latency
     assert strongest.loc["lh", "mean_diff"] == pytest.approx(0.03, abs=0.012), latency
     assert not (latency.loc[latency["hemi"] == "rh", "p"] < 0.05).any(), latency
+    tested = contrasts["p"].notna()
+    assert (contrasts.loc[tested, "p_holm"] >= contrasts.loc[tested, "p"]).all(), contrasts
 
 
 def test_sources_tables_have_the_common_space_and_frequency_columns(study):

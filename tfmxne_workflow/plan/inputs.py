@@ -175,9 +175,18 @@ def common_space_files(plan, subject, **_) -> dict:
     if plan.common_space != "sphere":
         return {}
     folder = plan.settings["forward"]["subjects_dir"]
-    fsaverage = common_space.fsaverage_files(folder) or []
     return {"spheres": [str(f) for f in common_space.subject_spheres(folder, fs_subject(plan, subject))],
-            "fsaverage": [str(f) for f in fsaverage]}
+            "fsaverage": fsaverage_files(plan)}
+
+
+def fsaverage_dir(plan, **_) -> str | None:
+    """The folder whose ``fsaverage`` the sources map to (None: the packaged fsaverage5)."""
+    return plan.settings["forward"]["subjects_dir"] if plan.common_space == "sphere" else None
+
+
+def fsaverage_files(plan, **_) -> list:
+    """The user's fsaverage files the sources map to (none for the packaged fsaverage5)."""
+    return [str(f) for f in common_space.fsaverage_files(fsaverage_dir(plan)) or []]
 
 
 def common_space_param(plan, subject, **_) -> dict | None:

@@ -3,9 +3,11 @@
 A sparse estimate has a handful of sources per subject, not a map, so the group question
 is *which sources recur across subjects*: sources are clustered on their MNI305
 positions (average linkage, one hemisphere at a time, a subject at most once per
-cluster) and each cluster summarised by the medians of its subjects. Clusters of two
-conditions that lie within the same distance are matched, and their subjects' peak
-latency, amplitude and frequency compared pairwise.
+cluster) and each cluster summarised by the medians of its subjects. A cluster's
+chance level (``p_chance``) comes from spatial permutations: how often randomly placed
+sources give a cluster of as many subjects. Clusters of two conditions that lie within
+the same distance are matched, and their subjects' peak latency, amplitude and
+frequency compared pairwise (paired t-tests, Holm-corrected over the table).
 """
 from __future__ import annotations
 
@@ -18,14 +20,15 @@ from scipy.optimize import linear_sum_assignment
 MNI = ["x_mni", "y_mni", "z_mni"]
 #: Columns of ``desc-<cond>_clusters.tsv`` in order.
 CLUSTER_COLUMNS = [
-    "cluster", "n_subjects", "subjects", "x_mni", "y_mni", "z_mni", "spread_mm", "peak_time_s",
+    "cluster", "n_subjects", "p_chance", "subjects", "x_mni", "y_mni", "z_mni", "spread_mm", "peak_time_s",
     "peak_time_iqr_s", "peak_frequency_hz", "peak_frequency_iqr_hz", "n_oscillatory",
-    "peak_amplitude_nAm", "hemi", "n_not_converged",
+    "peak_amplitude_nAm", "hemi", "n_not_converged", "stability_median",
 ]
-#: Columns of the pooled ``desc-<cond>_sources.tsv`` in order.
+#: Columns of the pooled ``desc-<cond>_sources.tsv`` in order (``stability`` only when the
+#: subjects' sources tables have it).
 POOLED_COLUMNS = [
     "subject", "condition", "hemi", "vertex", "fsaverage_vertex", *MNI, "peak_time_s",
-    "peak_amplitude_nAm", "peak_frequency_hz", "converged", "cluster", "representative",
+    "peak_amplitude_nAm", "peak_frequency_hz", "converged", "stability", "cluster", "representative",
 ]
 #: Columns of ``desc-<cond>_subjects.tsv`` in order.
 SUBJECT_COLUMNS = ["subject", "status", "n_sources", "n_clustered", "converged"]
@@ -34,8 +37,10 @@ MEASURES = ("peak_time_s", "peak_amplitude_nAm", "peak_frequency_hz")
 #: Columns of ``contrasts.tsv`` in order.
 CONTRAST_COLUMNS = [
     "condition_a", "condition_b", "cluster_a", "cluster_b", "hemi", *MNI, "distance_mm",
-    "measure", "n", "median_a", "median_b", "mean_diff", "sd_diff", "t", "p",
+    "measure", "n", "median_a", "median_b", "mean_diff", "sd_diff", "t", "p", "p_holm",
 ]
+#: Seed of the spatial permutations: the same study always gets the same ``p_chance``.
+SEED = 25
 
 
 def pool_sources(tables: dict) -> pd.DataFrame:
@@ -48,12 +53,13 @@ def pool_sources(tables: dict) -> pd.DataFrame:
     """
     frames = [t.assign(subject=rid) for rid, t in tables.items() if len(t)]
     if not frames:
-        return pd.DataFrame(columns=POOLED_COLUMNS)
+        return pd.DataFrame(columns=POOLED_COLUMNS).drop(columns="stability")
     pooled = pd.concat(frames, ignore_index=True)
     if pooled[MNI].isna().any().any():
         raise ValueError("some sources have no MNI coordinates (no common space): the group stage "
                          "needs forward.source template, freesurfer, or forward.subjects_dir")
-    return pooled.assign(cluster=pd.NA, representative=False)[POOLED_COLUMNS]
+    pooled = pooled.assign(cluster=pd.NA, representative=False)
+    return pooled[[c for c in POOLED_COLUMNS if c in pooled]]
 
 
 def cluster_labels(xyz, subjects, amplitude, cluster_mm) -> tuple[np.ndarray, np.ndarray]:
@@ -74,15 +80,32 @@ def cluster_labels(xyz, subjects, amplitude, cluster_mm) -> tuple[np.ndarray, np
     return labels, representative
 
 
-def cluster_sources(pooled, cluster_mm, min_subjects) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cluster_sources(pooled, cluster_mm, min_subjects, min_stability=0.0, fsaverage=None,
+                    n_permutations=0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cluster the pooled sources of one condition and summarise each cluster.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        :func:`pool_sources`.
+    cluster_mm : float
+        Average-linkage cut (MNI mm).
+    min_subjects : int
+        Smallest cluster kept.
+    min_stability : float
+        Sources whose ``stability`` is lower are left out (n/a or no such column: kept).
+    fsaverage : dict | None
+        :func:`.common_space.read_fsaverage` of the fsaverage the sources were mapped to,
+        for ``p_chance`` (:func:`max_cluster_null`); None: ``p_chance`` n/a.
+    n_permutations : int
+        Spatial permutations behind ``p_chance``; 0: n/a.
 
     Returns
     -------
     pooled : DataFrame
-        The input with ``cluster`` filled in (n/a for sources in clusters with fewer
-        than ``min_subjects`` subjects) and ``representative`` (the subject's strongest
-        source in its cluster: the one the cluster's statistics use).
+        The input with ``cluster`` filled in (n/a for sources left out or in clusters
+        with fewer than ``min_subjects`` subjects) and ``representative`` (the subject's
+        strongest source in its cluster: the one the cluster's statistics use).
     clusters : DataFrame
         :data:`CLUSTER_COLUMNS`, one row per cluster with at least ``min_subjects``
         subjects, ordered by ``n_subjects`` then ``peak_amplitude_nAm`` (both
@@ -90,11 +113,12 @@ def cluster_sources(pooled, cluster_mm, min_subjects) -> tuple[pd.DataFrame, pd.
         representative sources.
     """
     pooled = pooled.copy()
+    kept = stable(pooled, min_stability)
     raw = np.full(len(pooled), -1)
     representative = np.zeros(len(pooled), bool)
     offset = 0
     for hemi in ("lh", "rh"):
-        rows = np.flatnonzero(pooled["hemi"].to_numpy() == hemi)
+        rows = np.flatnonzero((pooled["hemi"].to_numpy() == hemi) & kept)
         if len(rows):
             lab, rep = cluster_labels(
                 pooled[MNI].to_numpy(float)[rows], pooled["subject"].to_numpy(str)[rows],
@@ -104,14 +128,80 @@ def cluster_sources(pooled, cluster_mm, min_subjects) -> tuple[pd.DataFrame, pd.
     summaries = [{"raw": c, **_summary(pooled.iloc[np.flatnonzero((raw == c) & representative)])}
                  for c in range(offset)]
     clusters = pd.DataFrame([s for s in summaries if s["n_subjects"] >= min_subjects],
-                            columns=["raw"] + CLUSTER_COLUMNS[1:])
+                            columns=["raw"] + [c for c in CLUSTER_COLUMNS[1:] if c != "p_chance"])
     clusters = clusters.sort_values(["n_subjects", "peak_amplitude_nAm"], ascending=False,
                                     ignore_index=True, kind="stable")
     clusters.insert(0, "cluster", np.arange(1, len(clusters) + 1))
+    null = (max_cluster_null(pooled[kept], fsaverage, cluster_mm, n_permutations)
+            if fsaverage is not None else np.zeros(0, int))
+    clusters["p_chance"] = chance_level(clusters["n_subjects"].to_numpy(int), null)
     number = dict(zip(clusters["raw"], clusters["cluster"]))
     pooled["cluster"] = pd.array([number.get(c) for c in raw], dtype="Int64")
     pooled["representative"] = representative & pooled["cluster"].notna().to_numpy()
     return pooled, clusters.drop(columns="raw")[CLUSTER_COLUMNS]
+
+
+def stable(pooled, min_stability) -> np.ndarray:
+    """Which sources are clustered: ``stability`` at least ``min_stability``, or n/a, or no such column."""
+    if "stability" not in pooled:
+        return np.ones(len(pooled), bool)
+    return ~(pooled["stability"].to_numpy(float) < min_stability)
+
+
+def max_cluster_null(pooled, fsaverage, cluster_mm, n_permutations, seed=SEED) -> np.ndarray:
+    """Largest cluster's number of subjects, over both hemispheres, in each spatial permutation.
+
+    Each draw moves every source to a vertex of its hemisphere, drawn uniformly and
+    independently among all vertices of fsaverage's white surface (medial wall included,
+    as in the source spaces), so each subject keeps its number of sources per
+    hemisphere. Uniform over the vertices is close to uniform over the cortical area on
+    the icosahedral fsaverage5: a vertex stands for 4 to 9 mm² of white surface (10th to
+    90th percentile, median 6.3 mm²). Each draw is clustered as the data are
+    (:func:`cluster_labels`, ``cluster_mm``). Seeded (:data:`SEED`): the same sources
+    give the same draws.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        The clustered sources (``subject``, ``hemi``).
+    fsaverage : dict
+        :func:`.common_space.read_fsaverage`: ``{hemi: (white_mm, sphere)}``.
+    cluster_mm : float
+    n_permutations : int
+
+    Returns
+    -------
+    null : ndarray of int, shape (n_permutations,)
+    """
+    rng = np.random.default_rng(seed)
+    null = np.zeros(n_permutations, int)
+    for hemi in ("lh", "rh"):
+        subjects = pooled.loc[pooled["hemi"] == hemi, "subject"].to_numpy(str)
+        if not len(subjects):
+            continue
+        white = fsaverage[hemi][0]
+        xyz = white[rng.integers(0, len(white), (n_permutations, len(subjects)))]
+        for k in range(n_permutations):
+            null[k] = max(null[k], _largest_cluster(xyz[k], subjects, cluster_mm))
+    return null
+
+
+def _largest_cluster(xyz, subjects, cluster_mm) -> int:
+    """Number of subjects of the largest cluster (one hemisphere)."""
+    labels, representative = cluster_labels(xyz, subjects, np.zeros(len(xyz)), cluster_mm)
+    return int(np.bincount(labels[representative]).max())
+
+
+def chance_level(n_subjects, null) -> np.ndarray:
+    """``p_chance`` of clusters of ``n_subjects``: ``(1 + #(null >= n)) / (1 + len(null))``; n/a without draws.
+
+    Against the largest cluster of each draw (max statistic), so it holds for all
+    clusters of the condition at once.
+    """
+    if not len(null):
+        return np.full(len(n_subjects), np.nan)
+    exceed = (np.asarray(null)[None, :] >= np.asarray(n_subjects)[:, None]).sum(axis=1)
+    return (1 + exceed) / (1 + len(null))
 
 
 def _summary(members) -> dict:
@@ -128,6 +218,7 @@ def _summary(members) -> dict:
         "peak_amplitude_nAm": float(members["peak_amplitude_nAm"].median()),
         "hemi": members["hemi"].iloc[0],
         "n_not_converged": int((~members["converged"].astype(bool)).sum()),
+        "stability_median": float(members["stability"].median()) if "stability" in members else np.nan,
     }
 
 
@@ -195,7 +286,7 @@ def contrasts(conditions: dict, max_mm) -> pd.DataFrame:
         :data:`CONTRAST_COLUMNS`: one row per matched pair and measure of
         :data:`MEASURES`, over the subjects in both clusters (``n``), with the paired
         t-test (``scipy.stats.ttest_rel``; ``t`` and ``p`` n/a when n < 2 or the
-        differences do not vary).
+        differences do not vary) and ``p_holm`` (:func:`holm` over the whole table).
     """
     rows = []
     names = list(conditions)
@@ -217,7 +308,24 @@ def contrasts(conditions: dict, max_mm) -> pd.DataFrame:
                         **paired_test(sa.loc[both, measure].to_numpy(float),
                                       sb.loc[both, measure].to_numpy(float)),
                     })
-    return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+    table = pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+    table["p_holm"] = holm(table["p"].to_numpy(float))
+    return table
+
+
+def holm(p) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (step-down) over the finite ones; n/a stay n/a.
+
+    The i-th smallest of m becomes ``max_{j <= i} min(1, (m - j + 1) p_(j))``: rejecting
+    where it is at most alpha controls the family-wise error rate at alpha.
+    """
+    p = np.asarray(p, float)
+    out = np.full(p.shape, np.nan)
+    order = np.flatnonzero(np.isfinite(p))
+    order = order[np.argsort(p[order], kind="stable")]
+    factors = len(order) - np.arange(len(order))
+    out[order] = np.minimum(1.0, np.maximum.accumulate(factors * p[order]))
+    return out
 
 
 def _representatives(pooled, cluster):

@@ -15,15 +15,24 @@ from . import common_space, figures, group
 
 #: Most clusters drawn with time courses and a TF map per condition (the table has all).
 MAX_CLUSTER_PANELS = 8
+#: What a cluster's p_chance means, said under each clusters table.
+P_CHANCE_TEXT = (
+    "<p>p chance: how often a cluster of at least as many subjects arises when every subject's "
+    "sources are moved to random places on the cortex (group.n_permutations draws, each subject "
+    "keeping its number of sources per hemisphere, compared with the largest cluster of each draw "
+    "so it holds for all clusters at once); n/a when group.n_permutations is 0.</p>")
 
 
 def _clusters_shown(clusters) -> pd.DataFrame:
-    """The clusters table as the report shows it: where, how many, when and at what frequency."""
+    """The clusters table as the report shows it: where, how many (and by chance?), when, at what frequency."""
     def median_iqr(median, iqr, fmt):
         return [f"{m:{fmt}} ({q:{fmt}})" if np.isfinite(m) else "n/a" for m, q in zip(median, iqr)]
 
+    stability = ({"stability (median)": clusters["stability_median"]}
+                 if clusters["stability_median"].notna().any() else {})
     return pd.DataFrame({
         "cluster": clusters["cluster"], "hemi": clusters["hemi"], "subjects": clusters["n_subjects"],
+        "p chance": clusters["p_chance"], **stability,
         "x": clusters["x_mni"], "y": clusters["y_mni"], "z": clusters["z_mni"],
         "spread (mm)": clusters["spread_mm"],
         "peak time (s), median (IQR)": median_iqr(clusters["peak_time_s"], clusters["peak_time_iqr_s"], ".3f"),
@@ -68,7 +77,8 @@ def build_report(title, conditions, contrasts, subject_reports, html_file, min_s
     report.add_html(
         ("<p>Clusters of two conditions whose centroids are within group.cluster_mm are matched; "
          "per measure, the paired difference (b - a) over the subjects in both, with the paired "
-         "t-test (scipy.stats.ttest_rel; n/a when n &lt; 2 or the differences do not vary).</p>"
+         "t-test (scipy.stats.ttest_rel; n/a when n &lt; 2 or the differences do not vary); "
+         "p_holm is p Holm-Bonferroni corrected over every row of the table.</p>"
          + _table_html(contrasts)) if len(contrasts) else
         "<p>No cluster is found in two conditions (or the study has one condition): no contrast.</p>",
         title="Conditions compared", section="Contrasts")
@@ -115,7 +125,7 @@ def _add_condition(report, cond, cloud):
         report.add_html("<p>No cluster: no source recurs across enough subjects.</p>",
                         title=f"{name}: clusters", section=section)
         return
-    report.add_html(_table_html(_clusters_shown(clusters)),
+    report.add_html(_table_html(_clusters_shown(clusters)) + P_CHANCE_TEXT,
                     title=f"{name}: clusters (MNI305, mm; members and all columns in the clusters table)",
                     section=section)
     shown = clusters.head(MAX_CLUSTER_PANELS)

@@ -7,6 +7,7 @@ rule group_condition:
         sources=job(inputs.with_condition, "_desc-{cond}_sources.tsv"),
         convergence=job(inputs.with_condition, "_desc-{cond}_convergence.json"),
         stc=job(inputs.with_condition, "_proc-crop_desc-{cond}_tfmxne-lh.stc"),
+        fsaverage=inputs.fsaverage_files(PLAN),
     output:
         clusters=f"{PATHS.group_prefix}_desc-{{cond}}_clusters.tsv",
         sources=f"{PATHS.group_prefix}_desc-{{cond}}_sources.tsv",
@@ -18,6 +19,9 @@ rule group_condition:
         all_recordings=[f"sub-{subject}{ses}" for subject, ses in sorted(PLAN.study.recordings)],
         cluster_mm=SETTINGS["group"]["cluster_mm"],
         min_subjects=SETTINGS["group"]["min_subjects"],
+        min_stability=SETTINGS["group"]["min_stability"],
+        n_permutations=SETTINGS["group"]["n_permutations"],
+        fsaverage_dir=inputs.fsaverage_dir(PLAN),
         code=PLAN.code("group_condition"),
     log:
         PATHS.log("group", "desc-{cond}"),
