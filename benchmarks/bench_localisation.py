@@ -4,8 +4,10 @@ Simulates ``--n-recordings`` evoked responses per head (seeds 0..n-1) with
 :mod:`tfmxne_simulation.localisation` (real sample head MEG+EEG with its real
 noise covariance, and the fsaverage5 template head with 60 EEG electrodes), solves each
 with every configuration of :data:`CONFIGURATIONS` exactly as the workflow does, and
-scores recall (true sources with an estimate within 10 mm), spurious estimates (farther
-than 20 mm from every true source), localisation and peak-latency errors and time.
+scores the rows of each estimate's sources table (one per source, neighbouring vertices
+merged): recall (true sources with an estimate within 10 mm), spurious estimates (farther
+than 20 mm from every true source), duplicates (within 10 mm of a true source that a nearer
+estimate recalls), localisation and peak-latency errors and time.
 
 Honest selection: the winner is chosen on the even seeds by the criterion
 :data:`CRITERION` and the table is reported on the odd seeds.
@@ -71,8 +73,21 @@ CONFIGURATIONS = {
     "stability10-m1.3": dict(noise_margin=1.3, stability=dict(n_resamples=10)),
     "stability10-m1.0": dict(noise_margin=1.0, noise_floor=0.0, stability=dict(n_resamples=10)),
 }
-#: Keys of the ``dspm`` section (the others are ``tfmxne`` keys).
-DSPM_KEYS = ("weights", "weights_min")
+#: The sources table's merge of neighbouring vertices (``sources_table.merge_mm`` and
+#: ``min_correlation``) over the schema defaults (the choice: docs/localisation.md); run by
+#: name (``--configs merge-off,...``), not with ``all``, whose F1 rewards duplicate rows.
+MERGES = {
+    "merge-off": dict(merge_mm=0.0),
+    "merge-6mm-r0.9": dict(merge_mm=6.0, min_correlation=0.9),
+    "merge-10mm-r0.9": dict(merge_mm=10.0, min_correlation=0.9),
+    "merge-15mm-r0.9": dict(merge_mm=15.0, min_correlation=0.9),
+    "merge-10mm-r0.7": dict(merge_mm=10.0, min_correlation=0.7),
+    "merge-10mm-r0.8": dict(merge_mm=10.0, min_correlation=0.8),
+    "merge-10mm-r0.95": dict(merge_mm=10.0, min_correlation=0.95),
+}
+#: The configuration section of each key that is not a ``tfmxne`` key.
+SECTIONS = {"weights": "dspm", "weights_min": "dspm", "merge_mm": "sources_table",
+            "min_correlation": "sources_table"}
 #: How a winner is chosen. (The issue's example, the highest recall with at most 0.5
 #: spurious sources per recording, is met here only by settings that find almost nothing:
 #: reweighting, recall 0.1. F1 weighs both errors without a free parameter.) Per head,
@@ -92,15 +107,15 @@ _HEADS: dict = {}
 
 
 def configuration(name: str) -> dict:
-    """One entry of :data:`CONFIGURATIONS` as a user's configuration file would hold it
+    """One entry of :data:`CONFIGURATIONS` or :data:`MERGES` as a user's configuration file would hold it
     (``'schema-defaults'``: nothing, the workflow's defaults as they stand).
     """
     config = {}
-    for key, value in CONFIGURATIONS.get(name, {}).items():
+    for key, value in {**CONFIGURATIONS, **MERGES}.get(name, {}).items():
         if isinstance(value, dict):  # a whole section
             config[key] = value
         else:
-            config.setdefault("dspm" if key in DSPM_KEYS else "tfmxne", {})[key] = value
+            config.setdefault(SECTIONS.get(key, "tfmxne"), {})[key] = value
     return config
 
 
@@ -125,10 +140,11 @@ def run_recording(task) -> list[dict]:
         with single_threaded_blas():
             run = loc.run_configuration(rec, head, configuration(name), cache)
         record, elapsed = run.record, run.elapsed
-        s = loc.score(run.stc, head, rec.truth, run.sources)
+        s = loc.score(run.sources, rec.truth)
         rows.append(dict(
             head=head_name, seed=seed, config=name, nave=rec.evoked.nave, n_true=s["n_true"],
             n_estimated=s["n_estimated"], recall=s["recall"], spurious=s["spurious"],
+            duplicates=s["duplicates"],
             all_recalled=s["all_recalled"], error_mm=";".join(f"{x:.1f}" for x in s["error_mm"]),
             latency_error_ms=";".join(f"{1e3 * x:.0f}" for x in s["latency_error_s"]),
             frequency_error_hz=";".join(f"{x:.2f}" for x in s["frequency_error_hz"]),
@@ -170,9 +186,10 @@ def _pooled(series) -> np.ndarray:
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per head and configuration: F1, recall and spurious (95 % CIs over
-    recordings), errors (the frequency's: median over the recalled sources that have one;
-    ``within_1hz``: the fraction of recalled sources within 1 Hz, those without a frequency
-    counted as misses), time.
+    recordings), rows per recording, the fraction of rows that are duplicates and the F1
+    that counts them as false estimates (``f1_unique``), errors (the frequency's: median
+    over the recalled sources that have one; ``within_1hz``: the fraction of recalled
+    sources within 1 Hz, those without a frequency counted as misses), time.
     """
     rng = np.random.default_rng(0)
     out = []
@@ -182,12 +199,15 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
         recall = (g["recall"] * g["n_true"]).sum() / g["n_true"].sum()
         n_est = g["n_estimated"].sum()
         precision = 1.0 - g["spurious"].sum() / n_est if n_est else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1 = _f1(precision, recall)
+        unique = 1.0 - (g["spurious"].sum() + g["duplicates"].sum()) / n_est if n_est else 0.0
         err, lat = _pooled(g["error_mm"]), _pooled(g["latency_error_ms"])
         freq = _pooled(g["frequency_error_hz"]) if "frequency_error_hz" in g else np.zeros(0)
         n_recalled = (g["recall"] * g["n_true"]).sum()
         out.append(dict(
             head=head, config=name, n=len(g), f1=f1, precision=precision,
+            rows=g["n_estimated"].mean(), duplicates=g["duplicates"].sum() / n_est if n_est else np.nan,
+            f1_unique=_f1(unique, recall),
             recall=r, recall_ci=f"[{r_lo:.2f}, {r_hi:.2f}]",
             spurious=sp, spurious_ci=f"[{sp_lo:.1f}, {sp_hi:.1f}]",
             all_found=g["all_recalled"].mean(),
@@ -198,6 +218,10 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             time_s=g["time_s"].median(),
         ))
     return pd.DataFrame(out).sort_values(["head", "f1"], ascending=[True, False])
+
+
+def _f1(precision, recall) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def choose(summary: pd.DataFrame) -> dict:
@@ -224,7 +248,7 @@ def auto_matches(summary: pd.DataFrame, winners: dict) -> str:
 
 def markdown(summary: pd.DataFrame) -> str:
     cols = ["head", "config", "n", "f1", "precision", "recall", "recall_ci", "spurious",
-            "spurious_ci", "all_found", "error_mm", "latency_ms", "frequency_error_hz", "within_1hz", "time_s"]
+            "spurious_ci", "rows", "duplicates", "f1_unique", "all_found", "error_mm", "latency_ms", "frequency_error_hz", "within_1hz", "time_s"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in summary[cols].iterrows():
         lines.append("| " + " | ".join(

@@ -1,4 +1,4 @@
-"""Rule sources_table: one row per active source.
+"""Rule sources_table: one row per active source (neighbouring vertices with one time course merged).
 
 Where, when, how strong, in which fsaverage vertex / MNI305 position, at which frequency
 (from each source's signed time course) and over which time-frequency extent.
@@ -18,7 +18,8 @@ with logging_to(snakemake.log[0]):
         mne.read_source_estimate(snakemake.input.lh),
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),
         record, snakemake.params.trial_type, mne.read_source_estimate(snakemake.input.signed),
-        **snakemake.params.spectra, resamples=stability.read_resamples(snakemake.input.resamples),
+        **snakemake.params.spectra, **snakemake.params.merge,
+        resamples=stability.read_resamples(snakemake.input.resamples),
     )
     space = snakemake.params.common_space
     if space is None:

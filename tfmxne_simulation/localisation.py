@@ -13,8 +13,8 @@ first-order temporal colouring, then the workflow's own preprocessing: baseline 
 average, and a ``shrunk`` baseline covariance.
 
 :func:`run_configuration` solves a recording with one configuration through the workflow's
-own path (the plan's settings, the dSPM, solve and crop stages) and :func:`score` compares
-the estimate with the truth.
+own path (the plan's settings, the dSPM, solve, crop and sources-table stages) and
+:func:`score` compares the sources table's rows with the truth.
 """
 
 from __future__ import annotations
@@ -332,7 +332,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     The same path as the workflow's: the plan resolves ``config`` (schema, defaults, ``auto``
     for the head's channels) into the solve stage's settings, then the dSPM stage (when
     weighted), :func:`tfmxne_workflow.stages.solve.solve_recording`, the crop stage and the
-    sources table's frequencies. ``dspm_cache`` (dict) reuses a dSPM computed for the same
+    sources table. ``dspm_cache`` (dict) reuses a dSPM computed for the same
     recording and settings.
     """
     from tfmxne_workflow.plan import auto
@@ -359,7 +359,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     window = settings["crop"]
     stc = crop.crop_results(solution.stc, recording.evoked, solution.residual, window["tmin"], window["tmax"])[0]
     table = sources.sources_table(stc, head.forward, solution.record, "", solution.signed,
-                                  **settings["sources_table"], resamples=solution.resamples)
+                                  **settings.spectra(), **settings.merge(), resamples=solution.resamples)
     return Run(stc, solution.record, elapsed, table)
 
 
@@ -370,48 +370,48 @@ def source_positions_mm(forward) -> list[np.ndarray]:
     return [rr * 1e3 for rr in source_positions_mri(forward)]
 
 
-def estimate_positions(stc, head: Head):
-    """MRI positions (mm) and peak latencies (s) of an estimate's active sources."""
-    pos = source_positions_mm(head.forward)
-    if not stc.data.size:
-        return np.zeros((0, 3)), np.zeros(0)
-    rr = np.concatenate([pos[h][v] for h, v in enumerate(stc.vertices)])
-    return rr, stc.times[np.argmax(np.abs(stc.data), axis=1)]
+def estimate_positions(sources):
+    """MRI positions (mm) and peak latencies (s) of the estimated sources (rows of a sources table)."""
+    return sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float).reshape(-1, 3), sources["peak_time_s"].to_numpy(float)
 
 
-def _frequencies(stc, sources) -> np.ndarray:
-    """``peak_frequency_hz`` of each estimate, in ``stc``'s order (NaN: none)."""
-    found = {(h, int(v)): f for h, v, f in zip(sources["hemi"], sources["vertex"], sources["peak_frequency_hz"])}
-    return np.array([found[(h, int(v))] for h, vs in zip(("lh", "rh"), stc.vertices) for v in vs], float)
+def score(sources, truth) -> dict:
+    """Recall, spurious and duplicate counts, localisation, latency and frequency errors of one estimate.
 
-
-def score(stc, head: Head, truth, sources=None) -> dict:
-    """Recall, spurious count, localisation, latency and frequency errors of one estimate.
-
-    A true source is *recalled* when an estimate lies within :data:`RECALL_MM`; its
-    error is the distance to the nearest estimate, its latency error the difference of
-    that estimate's peak latency from the burst's, its frequency error (recalled sources
-    only, when the estimate's ``sources`` table is given) the difference of that
-    estimate's ``peak_frequency_hz`` from the burst's; a recalled source whose estimate has
-    no frequency counts in ``n_without_frequency``. An estimate farther
-    than :data:`SPURIOUS_MM` from every true source is *spurious*.
+    The estimates are the rows of its sources table (``sources``, as ``*_sources.tsv``: one
+    row per source, its vertices merged). A true source is *recalled* when an estimate lies
+    within :data:`RECALL_MM`; its error is the distance to the nearest estimate, its latency
+    error the difference of that estimate's peak latency from the burst's, its frequency
+    error (bursts only) the difference of that estimate's ``peak_frequency_hz`` from the
+    burst's; a recalled source whose estimate has no frequency counts in
+    ``n_without_frequency``. An estimate farther than :data:`SPURIOUS_MM` from every true
+    source is *spurious*; one within :data:`RECALL_MM` of a true source that a nearer
+    estimate recalls, and itself nearest to none, is a *duplicate* (the same source counted
+    again).
     """
-    est, peaks = estimate_positions(stc, head)
+    est, peaks = estimate_positions(sources)
+    frequencies = sources["peak_frequency_hz"].to_numpy(float)
     true = np.array([s["pos_mm"] for s in truth])
-    if len(est):
-        dist = np.linalg.norm(true[:, None] - est[None], axis=-1)
-        nearest, which = dist.min(1), dist.argmin(1)
-        spurious = int((dist.min(0) > SPURIOUS_MM).sum())
-    else:
-        nearest, which, spurious = np.full(len(true), np.inf), np.zeros(len(true), int), 0
+    dist = np.linalg.norm(true[:, None] - est[None], axis=-1)
+    nearest = dist.min(1, initial=np.inf)
+    which = dist.argmin(1) if len(est) else np.zeros(len(true), int)
     hit = nearest <= RECALL_MM
     lat = [abs(peaks[which[i]] - truth[i]["latency_s"]) for i in np.flatnonzero(hit)]
-    freq = ([] if sources is None else
-            [float(_frequencies(stc, sources)[which[i]]) - truth[i]["freq_hz"] for i in np.flatnonzero(hit)
-             if truth[i]["freq_hz"] is not None])
+    freq = [float(frequencies[which[i]]) - truth[i]["freq_hz"] for i in np.flatnonzero(hit)
+            if truth[i]["freq_hz"] is not None]
     return dict(n_true=len(true), n_estimated=len(est), recalled=int(hit.sum()),
-                recall=float(hit.mean()), spurious=spurious,
+                recall=float(hit.mean()), spurious=int((dist.min(0, initial=np.inf) > SPURIOUS_MM).sum()),
+                duplicates=_duplicates(dist, which[hit]),
                 error_mm=[float(x) for x in nearest[hit]], latency_error_s=[float(x) for x in lat],
                 frequency_error_hz=[abs(x) for x in freq if np.isfinite(x)],
                 n_without_frequency=int(sum(not np.isfinite(x) for x in freq)),
                 all_recalled=bool(hit.all()))
+
+
+def _duplicates(dist, matched) -> int:
+    """How many estimates lie within :data:`RECALL_MM` of a true source, nearest to none.
+
+    ``dist``: distances (mm), true sources x estimates; ``matched``: the estimates nearest
+    to a recalled true source.
+    """
+    return int(((dist <= RECALL_MM).any(0) & ~np.isin(np.arange(dist.shape[1]), matched)).sum())

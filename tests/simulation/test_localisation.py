@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REPO
 
@@ -57,26 +58,19 @@ def test_same_seed_same_recording(head, recordings):
     np.testing.assert_array_equal(again.evoked.data, recordings[0].evoked.data)
 
 
-def test_score_counts_recall_and_spurious(head, recordings):
-    import mne
-
+def test_score_counts_recall_spurious_and_duplicates(recordings):
     rec = recordings[0]
-    vertno = [s["vertno"] for s in head.forward["src"]]
-    pos = [rr[v] for rr, v in zip(loc.source_positions_mm(head.forward), vertno)]
-    # an estimate at the inversion vertex nearest to the first true source, one far away
     true = rec.truth[0]["pos_mm"]
-    hemi = 0 if rec.truth[0]["hemi"] == "lh" else 1
-    near = int(np.argmin(np.linalg.norm(pos[hemi] - true, axis=1)))
-    far = int(np.argmax(np.linalg.norm(pos[1 - hemi] - true, axis=1)))
-    verts = [np.array([], int), np.array([], int)]
-    verts[hemi] = vertno[hemi][[near]]
-    verts[1 - hemi] = vertno[1 - hemi][[far]]
-    data = np.zeros((2, 5))
-    data[:, 2] = 1.0
-    stc = mne.SourceEstimate(data, verts, tmin=0.0, tstep=0.01)
-    s = loc.score(stc, head, rec.truth)
-    assert s["recalled"] >= 1 and s["spurious"] >= 1
-    assert s["error_mm"][0] == pytest.approx(np.linalg.norm(pos[hemi][near] - true), abs=1e-6)
+    # rows of a sources table: near the first true source, a second copy of it, one far away
+    xyz = np.array([true + [3.0, 0, 0], true + [0, 6.0, 0], true + [300.0, 0, 0]])
+    sources = pd.DataFrame({"x_mm": xyz[:, 0], "y_mm": xyz[:, 1], "z_mm": xyz[:, 2],
+                            "peak_time_s": rec.truth[0]["latency_s"], "peak_frequency_hz": np.nan})
+    s = loc.score(sources, rec.truth)
+    assert s["recalled"] >= 1 and s["spurious"] == 1 and s["duplicates"] == 1
+    assert s["error_mm"][0] == pytest.approx(3.0)
+    assert s["latency_error_s"][0] == 0.0 and s["n_without_frequency"] == 1
+    none = loc.score(sources.iloc[:0], rec.truth)
+    assert none["recall"] == 0.0 and none["spurious"] == none["duplicates"] == none["n_estimated"] == 0
 
 
 def test_default_configuration_recovers_sources(head, recordings):
@@ -84,8 +78,7 @@ def test_default_configuration_recovers_sources(head, recordings):
     (docs/localisation.md).
     """
     config = bench.configuration("schema-defaults")
-    scores = [loc.score(loc.run_configuration(rec, head, config)[0], head, rec.truth)
-              for rec in recordings]
+    scores = [loc.score(loc.run_configuration(rec, head, config).sources, rec.truth) for rec in recordings]
     recall = np.mean([s["recall"] for s in scores])
     spurious = np.mean([s["spurious"] for s in scores])
     assert recall >= RECALL_MIN, [s["recall"] for s in scores]

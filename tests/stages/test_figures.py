@@ -56,8 +56,8 @@ def _signed_estimate(n_sources, sfreq=300.0):
     data = np.stack([gabor(times, f, 0.15, 3 / f) * 1e-8 for f in freqs])
     stc = mne.SourceEstimate(data, [np.arange(n_sources) * 3, np.array([], int)], times[0], 1 / sfreq)
     bursts = spectra.source_bursts(data, times, sfreq, 3.0, 45.0, (-0.05, 0.3))
-    table = pd.DataFrame([{"hemi": "lh", "vertex": 3 * k, "x_mm": -40.0, "y_mm": -20.0 + k, "z_mm": 10.0, **b}
-                          for k, b in enumerate(bursts)])
+    table = pd.DataFrame([{"hemi": "lh", "vertex": 3 * k, "x_mm": -40.0, "y_mm": -20.0 + k, "z_mm": 10.0,
+                           "n_vertices": 1 + k % 3, **b} for k, b in enumerate(bursts)])
     return stc, table
 
 
@@ -70,6 +70,7 @@ def test_time_frequency_maps_come_in_readable_pages(n_sources, n_pages):
     assert len(panels) == n_sources
     for ax, (_, row) in zip(panels, table.iterrows()):
         assert f"{row['peak_frequency_hz']:.1f} Hz" in ax.get_title()
+        assert ax.get_title().startswith(figures.source_name("lh", row["vertex"], row["n_vertices"]))
         assert len(ax.patches) == 1  # the burst's half-maximum extent
         assert ax.get_ylabel() == "frequency (Hz)"
     assert all(ax.get_ylabel() == "amplitude (nAm)" for fig in pages for ax in fig.axes
@@ -83,5 +84,6 @@ def test_time_courses_stay_readable_past_a_dozen_sources():
     stc, table = _signed_estimate(20)
     fig = figures.source_time_courses(stc, table, "when")
     assert len(fig.axes) == 3 and sum(len(ax.get_lines()) - 1 for ax in fig.axes) == 20  # minus the zero lines
+    assert fig.axes[0].get_legend().get_texts()[1].get_text() == "lh:3 (+1 vertices)"
     _labels_inside(fig)
     plt.close(fig)

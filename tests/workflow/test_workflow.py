@@ -10,7 +10,8 @@ from conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.slow
 
-REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "peak_time_s", "peak_amplitude_nAm",
+REQUIRED_COLUMNS = ["hemi", "vertex", "x_mm", "y_mm", "z_mm", "n_vertices", "extent_mm", "vertices",
+                    "peak_time_s", "peak_amplitude_nAm",
                     "oscillatory", "peak_frequency_hz", "tf_tmin_s", "tf_tmax_s", "tf_fmin_hz", "tf_fmax_hz",
                     "dictionary_frequency_hz", "fsaverage_vertex", "x_mni", "y_mni", "z_mni"]
 GROUP_RULES = {"group_condition", "group_contrasts", "group_report"}
@@ -125,6 +126,12 @@ def test_the_same_subjects_written_as_a_list_plan_nothing(demo_run):
 def test_changing_a_key_only_the_report_uses_reruns_only_the_reports(demo_run):
     jobs = planned_jobs(demo_run, report={"max_tf_maps": 2})
     assert jobs.get("report") == 2 and set(jobs) <= {"report", "study_summary", "group_report", "all"}, jobs
+
+
+def test_changing_the_merge_of_vertices_reruns_the_sources_tables_not_the_solve(demo_run):
+    jobs = planned_jobs(demo_run, sources_table={"merge_mm": 5.0})
+    assert jobs.get("sources_table") == 4, jobs
+    assert set(jobs) <= {"sources_table", "report", "study_summary", "all", *GROUP_RULES}, jobs
 
 
 def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run):

@@ -55,3 +55,13 @@ class Settings:
         return {"window": [tf["tmin"], tf["tmax"]], "snr": dspm["snr"],
                 "loose": tf["loose"] if dspm["loose"] is None else dspm["loose"],
                 "depth": tf["depth"] if dspm["depth"] is None else dspm["depth"]}
+
+    def spectra(self) -> dict:
+        """What a time-frequency analysis of the sources uses: ``fmin`` and ``fmax`` (Hz) of ``sources_table``."""
+        table = self._config["sources_table"]
+        return {"fmin": table["fmin"], "fmax": table["fmax"]}
+
+    def merge(self) -> dict:
+        """What the sources table merges vertices by: ``merge_mm`` and ``min_correlation`` of ``sources_table``."""
+        table = self._config["sources_table"]
+        return {"merge_mm": table["merge_mm"], "min_correlation": table["min_correlation"]}

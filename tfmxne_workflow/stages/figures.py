@@ -7,6 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .merge import row_index  # noqa: E402
+
 #: The three 2-D projections: (title, horizontal axis, vertical axis), coordinates x, y, z.
 VIEWS = (("sagittal (from the left)", 1, 2), ("coronal (from behind)", 0, 2), ("axial (from above)", 0, 1))
 AXIS_LABELS = ("x (mm, right)", "y (mm, anterior)", "z (mm, superior)")
@@ -29,9 +31,11 @@ def butterfly(evoked, ch_type, title):
 
 
 def source_time_courses(stc, sources, title):
-    """Time courses (nAm) of the active sources, labelled hemi:vertex, in the table's order.
+    """Time courses (nAm) of the sources of a sources table, in its order, labelled by :func:`source_name`.
 
-    :data:`LINES_PER_PANEL` sources per panel, panels stacked, so that 50 sources stay readable.
+    ``stc`` holds each source's time course at its ``vertex``
+    (:func:`~.merge.merged_estimate`). :data:`LINES_PER_PANEL` sources per panel, panels
+    stacked, so that 50 sources stay readable.
     """
     n_panels = max(1, int(np.ceil(len(sources) / LINES_PER_PANEL)))
     fig, axes = plt.subplots(n_panels, 1, figsize=(8, 1.0 + 2.5 * n_panels), sharex=True, squeeze=False,
@@ -39,7 +43,8 @@ def source_time_courses(stc, sources, title):
     for k, ax in enumerate(axes[:, 0]):
         chunk = sources.iloc[k * LINES_PER_PANEL:(k + 1) * LINES_PER_PANEL]
         for _, row in chunk.iterrows():
-            ax.plot(stc.times, stc.data[row_index(stc, row['hemi'], row['vertex'])] * 1e9, label=f"{row['hemi']}:{int(row['vertex'])}")
+            ax.plot(stc.times, stc.data[row_index(stc, row["hemi"], row["vertex"])] * 1e9,
+                    label=source_name(row["hemi"], row["vertex"], row["n_vertices"]))
         ax.axhline(0.0, c="0.7", lw=0.5)
         ax.set(ylabel="amplitude (nAm)")
         if len(chunk):
@@ -49,10 +54,10 @@ def source_time_courses(stc, sources, title):
     return fig
 
 
-def row_index(stc, hemi, vertex) -> int:
-    """Row of ``stc.data`` of a source (a sources-table row's hemi and vertex)."""
-    vertices = list(stc.vertices[0] if hemi == "lh" else stc.vertices[1])
-    return vertices.index(int(vertex)) + (0 if hemi == "lh" else len(stc.vertices[0]))
+def source_name(hemi, vertex, n_vertices) -> str:
+    """``hemi:vertex`` of a source (a sources-table row), with how many more vertices it merges."""
+    more = int(n_vertices) - 1
+    return f"{hemi}:{int(vertex)}" + (f" (+{more} vertices)" if more else "")
 
 
 def glass_brain(positions, sources, truth=None, title=""):
@@ -97,10 +102,11 @@ TF_PAGE, LINES_PER_PANEL = 12, 8
 def tf_maps(signed, sources, fmin, fmax, window, title):
     """Time-frequency maps of the sources, one panel each, in pages of :data:`TF_PAGE`.
 
-    Each panel is the Morlet amplitude (nAm) of the source's signed time course
-    (:mod:`.spectra`: the representation its frequency comes from) over the reported
-    ``window`` (s), with the half-maximum extent of its burst outlined and its peak marked;
-    the title gives hemisphere, vertex, position and frequency.
+    Each panel is the Morlet amplitude (nAm) of the source's signed time course (rows of
+    ``signed`` at each source's ``vertex``, :func:`~.merge.merged_estimate`; :mod:`.spectra`:
+    the representation its frequency comes from) over the reported ``window`` (s), with the
+    half-maximum extent of its burst outlined and its peak marked; the title gives
+    :func:`source_name`, position and frequency.
 
     Returns
     -------
@@ -112,7 +118,7 @@ def tf_maps(signed, sources, fmin, fmax, window, title):
     freqs = spectra.frequencies(fmin, fmax, signed.sfreq)
     rows = [row_index(signed, h, v) for h, v in zip(sources["hemi"], sources["vertex"])]
     maps = spectra.amplitude(signed.data[rows], signed.sfreq, freqs) * 1e9 if rows else None
-    keep = (signed.times >= window[0] - 1e-9) & (signed.times <= window[1] + 1e-9)
+    keep = spectra.in_window(signed.times, window)
     pages = []
     for start in range(0, len(sources), TF_PAGE):
         page = sources.iloc[start:start + TF_PAGE]
@@ -125,7 +131,7 @@ def tf_maps(signed, sources, fmin, fmax, window, title):
         for ax, (k, row) in zip(axes.flat, enumerate(page.itertuples(index=False), start)):
             mesh = ax.pcolormesh(signed.times[keep], freqs, maps[k][:, keep], shading="nearest", cmap="magma")
             fig.colorbar(mesh, ax=ax, label="amplitude (nAm)")
-            where = f"{row.hemi} {int(row.vertex)} ({row.x_mm:.0f}, {row.y_mm:.0f}, {row.z_mm:.0f}) mm"
+            where = f"{source_name(row.hemi, row.vertex, row.n_vertices)} ({row.x_mm:.0f}, {row.y_mm:.0f}, {row.z_mm:.0f}) mm"
             if row.oscillatory:
                 ax.add_patch(plt.Rectangle((row.tf_tmin_s, row.tf_fmin_hz - 0.5), row.tf_tmax_s - row.tf_tmin_s,
                                            row.tf_fmax_hz - row.tf_fmin_hz + 1, fill=False, ec="cyan", lw=1.2))

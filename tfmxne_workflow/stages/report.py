@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import figures, metrics
+from . import figures, merge, metrics
 from .solve import convergence_text, no_source_text
 from .sources import source_positions_mri
 
@@ -24,7 +24,7 @@ def _summary_html(cond, ev) -> str:
         else f"<b style='color:#b00'>{text}</b>; treat the result with care"
     )
     found = (
-        f"{len(sources)} active source(s)" if len(sources)
+        f"{len(sources)} active source(s) ({sources['n_vertices'].sum()} vertices)" if len(sources)
         else f"<b>{html.escape(no_source_text(alpha))}</b> (lower tfmxne.alpha to find weaker sources)"
     )
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
@@ -47,7 +47,7 @@ def _summary_html(cond, ev) -> str:
 
 
 def _sources_shown(sources) -> pd.DataFrame:
-    """The sources table as the report shows it: where, when, how strong, at what frequency."""
+    """The sources table as the report shows it: where (vertices, extent), when, how strong, at what frequency."""
     def span(lo, hi, fmt):
         return [f"{a:{fmt}}-{b:{fmt}}" if np.isfinite(a) else "n/a" for a, b in zip(lo, hi)]
 
@@ -55,7 +55,8 @@ def _sources_shown(sources) -> pd.DataFrame:
                  for f, osc in zip(sources["peak_frequency_hz"], sources["oscillatory"].astype(bool))]
     return pd.DataFrame({
         "hemi": sources["hemi"], "vertex": sources["vertex"], "x": sources["x_mm"], "y": sources["y_mm"],
-        "z": sources["z_mm"], "peak time (s)": sources["peak_time_s"],
+        "z": sources["z_mm"], "vertices": sources["n_vertices"], "extent (mm)": sources["extent_mm"],
+        "peak time (s)": sources["peak_time_s"],
         "peak amplitude (nAm)": sources["peak_amplitude_nAm"], "frequency (Hz)": frequency,
         "burst (s)": span(sources["tf_tmin_s"], sources["tf_tmax_s"], ".3f"),
         "band (Hz)": span(sources["tf_fmin_hz"], sources["tf_fmax_hz"], ".0f"),
@@ -180,18 +181,20 @@ def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
         for kind, obj in (("evoked", evoked), ("residual", residual)):
             fig = figures.butterfly(obj, ch_type, f"{name}: {kind} ({ch_type})")
             figs.add(fig, f"{label}_{kind}_{ch_type}", f"{name}: {kind} ({ch_type})", section)
+    window = (evoked.times[0], evoked.times[-1])
+    merged = merge.merged_estimate(cond["signed"], merge.table_sources(sources), window)
     for key, fig, fig_title in (
         ("where", figures.glass_brain(positions, sources, truth, f"{name}: where"), "where (glass brain)"),
         ("timecourses", figures.source_time_courses(
-            cond["signed"].copy().crop(evoked.times[0], evoked.times[-1]), sources,
-            f"{name}: active sources (signed, along each one's principal orientation)"), "time courses"),
+            merged.copy().crop(*window), sources,
+            f"{name}: active sources (signed, along each vertex's principal orientation, summed per source)"),
+         "time courses"),
         ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
         *([("sure", figures.sure_curve(cond["record"]["sure"], f"{name}: choice of alpha by SURE"),
             "SURE path")] if cond["record"].get("sure") else []),
     ):
         figs.add(fig, f"{label}_{key}", f"{name}: {fig_title}", section)
-    window = (evoked.times[0], evoked.times[-1])
-    pages = figures.tf_maps(cond["signed"], sources.head(max_tf_maps), spectra["fmin"], spectra["fmax"],
+    pages = figures.tf_maps(merged, sources.head(max_tf_maps), spectra["fmin"], spectra["fmax"],
                             window, f"{name}: time-frequency maps (Morlet, each source's signed time course)")
     for k, fig in enumerate(pages, 1):
         figs.add(fig, f"{label}_tf_{k}", f"{name}: time-frequency maps"

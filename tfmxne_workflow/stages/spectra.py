@@ -63,8 +63,7 @@ def burst(tf_power, times, freqs, window=None) -> dict:
     """
     from scipy import ndimage
 
-    inside = np.ones(len(times), bool) if window is None else (
-        (times >= window[0] - 1e-9) & (times <= window[1] + 1e-9))
+    inside = np.ones(len(times), bool) if window is None else in_window(times, window)
     masked = np.where(inside[np.newaxis], tf_power, -np.inf)
     f_idx, t_idx = np.unravel_index(np.argmax(masked), masked.shape)
     if f_idx == 0 or not np.isfinite(masked[f_idx, t_idx]) or tf_power[f_idx, t_idx] <= 0:
@@ -74,6 +73,12 @@ def burst(tf_power, times, freqs, window=None) -> dict:
     return {"oscillatory": True, "peak_frequency_hz": _refined(tf_power[:, t_idx], freqs, f_idx),
             "tf_tmin_s": float(times[cols.min()]), "tf_tmax_s": float(times[cols.max()]),
             "tf_fmin_hz": float(freqs[rows.min()]), "tf_fmax_hz": float(freqs[rows.max()])}
+
+
+def in_window(times, window) -> np.ndarray:
+    """Which of ``times`` (s) lie in ``window`` (``(tmin, tmax)``, s; ends included, to 1 ns)."""
+    times = np.asarray(times)
+    return (times >= window[0] - 1e-9) & (times <= window[1] + 1e-9)
 
 
 def _refined(spectrum, freqs, k) -> float:

@@ -77,7 +77,7 @@ rule group_report:
         trial_types=[LABELS[cond] for cond in sorted(LABELS)],
         estimates=inputs.study_keys(PLAN),
         min_subjects=SETTINGS["group"]["min_subjects"],
-        spectra=SETTINGS["sources_table"],
+        spectra=SETTINGS.spectra(),
         code=PLAN.code("group_report"),
     log:
         PATHS.log("group", "report"),

@@ -14,7 +14,8 @@ rule sources_table:
         condition_file("_sources.tsv"),
     params:
         trial_type=job(inputs.trial_type),
-        spectra=SETTINGS["sources_table"],
+        spectra=SETTINGS.spectra(),
+        merge=SETTINGS.merge(),
         common_space=job(inputs.common_space_param),
         code=PLAN.code("sources_table"),
     log:
@@ -57,7 +58,7 @@ rule report:
     params:
         title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{PATHS.task}",
         max_tf_maps=SETTINGS["report"]["max_tf_maps"],
-        spectra=SETTINGS["sources_table"],
+        spectra=SETTINGS.spectra(),
         code=PLAN.code("report"),
     log:
         PATHS.log("report", RECORDING),
