@@ -55,6 +55,8 @@ class Stability:
         out = np.full((*self.matched.shape, n_orient, n_times), np.nan)
         for b, res in enumerate(self.resamples):
             positions = active_positions(res.active_set, n_orient)
+            if not len(positions):
+                continue
             blocks = res.X.reshape(len(positions), n_orient, -1)
             for c, j in enumerate(self.matched[:, b]):
                 if j >= 0:

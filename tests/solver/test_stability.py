@@ -63,3 +63,16 @@ def test_real_sources_are_stable_and_a_threshold_refits_on_the_stable_ones():
     assert courses.shape == (len(candidates), 20, 1, M.shape[1])
     assert np.isfinite(courses[list(candidates).index(3)]).all()
     assert np.isnan(courses[stability.matched < 0]).all()
+
+
+def test_a_resample_without_sources_confirms_nothing():
+    M, G, positions, rng = _problem()
+    kw = dict(wsize=16, tstep=4, maxit=2000)
+    result = solve(M, G, 1.0, 0.05, tol=1e-8, **kw)
+    empty = [1e-3 * rng.standard_normal(M.shape), M]  # the first: alpha above its alpha_max
+    stability, refit = stability_selection(M, empty, G, 1.0, 0.05, result, positions, radius=0.005,
+                                           threshold=0.0, n_orient=1, tol=1e-8, **kw)
+    assert (stability.matched[:, 0] == -1).all() and (stability.matched[:, 1] >= 0).all()
+    np.testing.assert_allclose(stability.frequency, 0.5)
+    assert np.isnan(stability.time_courses(1)[:, 0]).all()
+    assert refit is result
