@@ -329,7 +329,57 @@ def main(argv=None) -> int:
             summary = summarise(rows[rows.snr == snr])
             print(f"\n## {half}: {snr} SNR\n\n" + markdown(summary))
             print(f"\nWinners ({snr} SNR): {choose(summary)}")
+        stable = rows[rows.get("est_stability", pd.Series(dtype=str)).fillna("").astype(str) != ""]
+        if len(stable):
+            print(f"\n## {half}: stability thresholds\n\n" + table_markdown(stability_thresholds(stable)))
+            print(f"\n## {half}: stability calibration\n\n" + table_markdown(stability_calibration(stable)))
     return 0
+
+
+def _stability_values(rows, column) -> np.ndarray:
+    return _pooled(rows[column].astype(str).replace("nan", ""))
+
+
+def stability_thresholds(rows, thresholds=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> pd.DataFrame:
+    """Per head, configuration and threshold: the scores of the estimates with stability at
+    least the threshold (recall: true sources with such an estimate within 10 mm).
+    """
+    out = []
+    for (head, name), g in rows.groupby(["head", "config"], sort=False):
+        stab, dist = _stability_values(g, "est_stability"), _stability_values(g, "est_true_mm")
+        best = _stability_values(g, "true_best_stability")
+        for s in thresholds:
+            kept = stab >= s
+            recall = float((best >= s).mean())
+            precision = float((dist[kept] <= loc.SPURIOUS_MM).mean()) if kept.any() else 0.0
+            out.append(dict(head=head, config=name, threshold=s, n=len(g), recall=recall,
+                            spurious=float((dist[kept] > loc.SPURIOUS_MM).sum() / len(g)),
+                            precision=precision,
+                            f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0))
+    return pd.DataFrame(out)
+
+
+def stability_calibration(rows, edges=(0.0, 0.5, 0.7, 0.8, 0.9, 1.0)) -> pd.DataFrame:
+    """Per head, configuration and stability bin: how many estimates, and the fraction within
+    20 mm of a true source (the precision a researcher can read off a source's stability).
+    """
+    out = []
+    for (head, name), g in rows.groupby(["head", "config"], sort=False):
+        stab, dist = _stability_values(g, "est_stability"), _stability_values(g, "est_true_mm")
+        bins = np.digitize(stab, edges[1:-1])  # [0, .5), [.5, .7), ... [.9, 1]
+        for k in range(len(edges) - 1):
+            inside = bins == k
+            out.append(dict(head=head, config=name, stability=f"[{edges[k]:g}, {edges[k + 1]:g}"
+                            + ("]" if k == len(edges) - 2 else ")"), n_estimates=int(inside.sum()),
+                            within_20mm=float((dist[inside] <= loc.SPURIOUS_MM).mean()) if inside.any() else np.nan))
+    return pd.DataFrame(out)
+
+
+def table_markdown(frame) -> str:
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    for _, r in frame.iterrows():
+        lines.append("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.values) + " |")
+    return "\n".join(lines)
 
 
 def with_snr_bins(table: pd.DataFrame) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def test_a_threshold_drops_the_unstable_sources_and_refits(head, solved):
     run, dist = solved
     threshold = 0.6
     rec = _recording(head)
-    config = {**CONFIG, "stability": {"n_resamples": 20, "threshold": threshold}}
+    config = {**CONFIG, "stability": {"n_resamples": 20, "threshold": threshold, "drop_unstable": True}}
     kept = loc.run_configuration(rec, head, config)
     assert kept.record["n_candidates"] == run.record["n_candidates"]
     stable = run.sources["stability"].to_numpy(float) >= threshold

@@ -57,7 +57,8 @@ def _signed_estimate(n_sources, sfreq=300.0):
     stc = mne.SourceEstimate(data, [np.arange(n_sources) * 3, np.array([], int)], times[0], 1 / sfreq)
     bursts = spectra.source_bursts(data, times, sfreq, 3.0, 45.0, (-0.05, 0.3))
     table = pd.DataFrame([{"hemi": "lh", "vertex": 3 * k, "x_mm": -40.0, "y_mm": -20.0 + k, "z_mm": 10.0,
-                           "n_vertices": 1 + k % 3, **b} for k, b in enumerate(bursts)])
+                           "n_vertices": 1 + k % 3, "stability": np.nan if k % 2 else k / n_sources, **b}
+                          for k, b in enumerate(bursts)])
     return stc, table
 
 
@@ -71,6 +72,7 @@ def test_time_frequency_maps_come_in_readable_pages(n_sources, n_pages):
     for ax, (_, row) in zip(panels, table.iterrows()):
         assert f"{row['peak_frequency_hz']:.1f} Hz" in ax.get_title()
         assert ax.get_title().startswith(figures.source_name("lh", row["vertex"], row["n_vertices"]))
+        assert (f"stability {row['stability']:.2f}" in ax.get_title()) is bool(np.isfinite(row["stability"]))
         assert len(ax.patches) == 1  # the burst's half-maximum extent
         assert ax.get_ylabel() == "frequency (Hz)"
     assert all(ax.get_ylabel() == "amplitude (nAm)" for fig in pages for ax in fig.axes

@@ -86,7 +86,7 @@ def _rule_path(tmp_path, files, rec, config):
 @pytest.mark.parametrize("config", [
     {},  # the defaults: on MEG+EEG data no dSPM weights, alpha: noise
     {"dspm": {"weights": True}, "tfmxne": {"alpha": 60.0}},
-    {"stability": {"n_resamples": 4, "threshold": 0.5}},
+    {"stability": {"n_resamples": 4, "threshold": 0.5, "drop_unstable": True}},
 ], ids=["defaults", "dspm-weights", "stability"])
 def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
     files, rec, head = _write_inputs(tmp_path, *recording)  # both paths read the same inputs

@@ -132,6 +132,8 @@ def tf_maps(signed, sources, fmin, fmax, window, title):
             mesh = ax.pcolormesh(signed.times[keep], freqs, maps[k][:, keep], shading="nearest", cmap="magma")
             fig.colorbar(mesh, ax=ax, label="amplitude (nAm)")
             where = f"{source_name(row.hemi, row.vertex, row.n_vertices)} ({row.x_mm:.0f}, {row.y_mm:.0f}, {row.z_mm:.0f}) mm"
+            if np.isfinite(row.stability):
+                where += f", stability {row.stability:.2f}"
             if row.oscillatory:
                 ax.add_patch(plt.Rectangle((row.tf_tmin_s, row.tf_fmin_hz - 0.5), row.tf_tmax_s - row.tf_tmin_s,
                                            row.tf_fmax_hz - row.tf_fmin_hz + 1, fill=False, ec="cyan", lw=1.2))

@@ -47,7 +47,10 @@ def _summary_html(cond, ev) -> str:
 
 
 def _sources_shown(sources) -> pd.DataFrame:
-    """The sources table as the report shows it: where (vertices, extent), when, how strong, at what frequency."""
+    """The sources table as the report shows it: where, when, how strong, how stable, what frequency.
+
+    Stability is n/a without stability selection.
+    """
     def span(lo, hi, fmt):
         return [f"{a:{fmt}}-{b:{fmt}}" if np.isfinite(a) else "n/a" for a, b in zip(lo, hi)]
 
@@ -57,7 +60,9 @@ def _sources_shown(sources) -> pd.DataFrame:
         "hemi": sources["hemi"], "vertex": sources["vertex"], "x": sources["x_mm"], "y": sources["y_mm"],
         "z": sources["z_mm"], "vertices": sources["n_vertices"], "extent (mm)": sources["extent_mm"],
         "peak time (s)": sources["peak_time_s"],
-        "peak amplitude (nAm)": sources["peak_amplitude_nAm"], "frequency (Hz)": frequency,
+        "peak amplitude (nAm)": sources["peak_amplitude_nAm"],
+        "stability": [f"{x:.2f}" if np.isfinite(x) else "n/a" for x in sources["stability"].astype(float)],
+        "frequency (Hz)": frequency,
         "burst (s)": span(sources["tf_tmin_s"], sources["tf_tmax_s"], ".3f"),
         "band (Hz)": span(sources["tf_fmin_hz"], sources["tf_fmax_hz"], ".0f"),
     })

@@ -26,9 +26,13 @@ _NAMES = ("hemi", "vertex", "stability", "kept", "distance", "amplitude", "times
 
 
 def solver_params(section: dict) -> dict:
-    """The ``tf_mixed_norm`` arguments of the configuration's ``stability`` section."""
+    """The ``tf_mixed_norm`` arguments of the configuration's ``stability`` section.
+
+    The threshold drops sources only with ``drop_unstable``.
+    """
     return {"n_resamples": section["n_resamples"], "stability_radius": section["radius_mm"] / 1e3,
-            "stability_threshold": section["threshold"], "stability_weakness": section["weakness"]}
+            "stability_threshold": section["threshold"] if section["drop_unstable"] else 0.0,
+            "stability_weakness": section["weakness"]}
 
 
 def resamples_record(info, times) -> dict:

@@ -19,7 +19,7 @@ rule group_condition:
         all_recordings=[f"sub-{subject}{ses}" for subject, ses in sorted(PLAN.study.recordings)],
         cluster_mm=SETTINGS["group"]["cluster_mm"],
         min_subjects=SETTINGS["group"]["min_subjects"],
-        min_stability=SETTINGS["group"]["min_stability"],
+        min_stability=SETTINGS["stability"]["threshold"],
         n_permutations=SETTINGS["group"]["n_permutations"],
         fsaverage_dir=inputs.fsaverage_dir(PLAN),
         code=PLAN.code("group_condition"),
