@@ -69,6 +69,7 @@ CONFIGURATIONS = {
     "defaults-wsize16+64": dict(wsize=[16, 64], tstep=[4, 16]),
     # Stability selection (every source's stability recorded, none dropped: the threshold
     # is chosen from the rows' stabilities), at the defaults' alpha and at lower ones.
+    "defaults-no-stability": dict(stability=dict(n_resamples=0)),
     "stability10-m1.6": dict(stability=dict(n_resamples=10)),
     "stability10-m1.3": dict(noise_margin=1.3, stability=dict(n_resamples=10)),
     "stability10-m1.0": dict(noise_margin=1.0, noise_floor=0.0, stability=dict(n_resamples=10)),

@@ -1,5 +1,9 @@
 """A simulated 6-subject study end to end: the same two regions in every subject (position
 and latency jitter), the left one 30 ms later in condition B (visual) than in A (auditory).
+
+The group stage clusters stable sources only (``stability.threshold``, 0.9 by default): a
+subject whose source of a region is less stable is found in its own table but not counted in
+the cluster, so clusters have 4 to 6 of the 6 subjects.
 """
 import mne
 import numpy as np
@@ -41,16 +45,25 @@ def test_both_regions_are_clusters_of_most_subjects_near_the_truth(study, condit
         mine = clusters[clusters["hemi"] == hemi]
         dist = np.linalg.norm(mine[["x_mni", "y_mni", "z_mni"]].to_numpy(float) - centre, axis=1)
         best = mine.iloc[int(np.argmin(dist))]
-        assert best["n_subjects"] >= 5, (hemi, clusters)
+        assert best["n_subjects"] >= 4, (hemi, clusters)
         assert dist.min() < 10.0, (hemi, dist, clusters)
-        assert best["p_chance"] < 0.05, (hemi, clusters)  # not a chance coincidence of 5+ subjects
+        assert best["p_chance"] < 0.05, (hemi, clusters)  # not a chance coincidence of 4+ subjects
+        assert best["stability_median"] >= 0.9, (hemi, clusters)
+        # each subject's own table has the region (within 10 mm of its true source)
+        found = 0
+        for subject, true in region.groupby("subject"):
+            table = _read(next(study["deriv"].glob(f"{subject}/meg/*_desc-{condition}_sources.tsv")))
+            xyz = table[table["hemi"] == hemi][["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+            found += bool(len(xyz)) and np.linalg.norm(xyz - true[["x_mm", "y_mm", "z_mm"]].to_numpy(float)[0],
+                                                       axis=1).min() <= 10.0
+        assert found >= 5, (hemi, condition, found)
 
 
 def test_the_latency_difference_is_found_in_the_left_region_only(study):
     contrasts = _read(study["group"] / "task-demo_contrasts.tsv")
     latency = contrasts[contrasts["measure"] == "peak_time_s"]
     strongest = latency.sort_values("n", ascending=False).drop_duplicates("hemi").set_index("hemi")
-    assert (strongest["n"] >= 5).all(), latency
+    assert (strongest["n"] >= 4).all(), latency
     assert strongest.loc["lh", "p"] < 0.05, latency
     assert strongest.loc["lh", "mean_diff"] == pytest.approx(0.03, abs=0.012), latency
     assert not (latency.loc[latency["hemi"] == "rh", "p"] < 0.05).any(), latency
@@ -61,7 +74,12 @@ def test_the_latency_difference_is_found_in_the_left_region_only(study):
 def test_sources_tables_have_the_common_space_and_frequency_columns(study):
     table = pd.concat([_read(f) for f in study["deriv"].glob("sub-*/meg/*_sources.tsv")])
     assert (table["fsaverage_vertex"] == table["vertex"]).all()  # template: identity
-    np.testing.assert_allclose(table[["x_mni", "y_mni", "z_mni"]], table[["x_mm", "y_mm", "z_mm"]], atol=1e-3)
+    # the common space is the strongest vertex's (the same place for one vertex; within the
+    # source's extent of its weighted position for several)
+    mni, mm = table[["x_mni", "y_mni", "z_mni"]].to_numpy(float), table[["x_mm", "y_mm", "z_mm"]].to_numpy(float)
+    single = (table["n_vertices"] == 1).to_numpy()
+    np.testing.assert_allclose(mni[single], mm[single], atol=1e-3)
+    assert (np.linalg.norm(mni - mm, axis=1) <= table["extent_mm"].to_numpy(float) + 1e-3).all()
     resolution = 300.0 / 16  # sfreq / wsize: the solver's dictionary grid, kept apart
     np.testing.assert_allclose(table["dictionary_frequency_hz"] / resolution,
                                np.round(table["dictionary_frequency_hz"] / resolution))
@@ -75,7 +93,7 @@ def test_each_region_is_reported_at_its_frequency(study, condition):
     for hemi, region in truth.groupby("hemi"):
         best = clusters[clusters["hemi"] == hemi].sort_values("n_subjects").iloc[-1]
         assert abs(best["peak_frequency_hz"] - region["freq_hz"].iloc[0]) <= 2.0, (hemi, best.to_dict())
-        assert best["n_oscillatory"] >= 5 and best["peak_frequency_iqr_hz"] < 2.0, best.to_dict()
+        assert best["n_oscillatory"] >= 4 and best["peak_frequency_iqr_hz"] < 2.0, best.to_dict()
 
 
 def test_group_estimate_and_report(study):

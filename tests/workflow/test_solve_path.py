@@ -113,4 +113,4 @@ def test_rule_and_benchmark_give_the_same_estimate(recording, tmp_path, config):
                                rtol=1e-4, atol=1e-6)
     stable = ["stability", "position_ci_mm", "peak_time_ci_low_s", "amplitude_ci_high_nAm"]
     np.testing.assert_allclose(table_rule[stable], table_bench[stable], rtol=1e-4)
-    assert bool(table_rule["stability"].notna().all()) is ("stability" in config)
+    assert table_rule["stability"].notna().all()  # on by default
