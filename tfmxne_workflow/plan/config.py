@@ -148,6 +148,29 @@ def unknown_keys(config, schema, where="") -> list:
     return problems
 
 
+#: Optional format checkers of jsonschema that the schema (no ``format`` keyword) never uses:
+#: ``rfc3987_syntax`` builds a parser at import, 2.7 s of every Snakemake start on 2 cores.
+_UNUSED_FORMAT_MODULES = ("rfc3987_syntax",)
+
+
+def _validator():
+    """jsonschema's Draft 2020-12 validator, imported without :data:`_UNUSED_FORMAT_MODULES`.
+
+    jsonschema imports each format checker's module if it can (``suppress(ImportError)``):
+    a ``None`` entry in ``sys.modules`` makes that import fail, for the import only.
+    """
+    import sys
+
+    blocked = [name for name in _UNUSED_FORMAT_MODULES if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(blocked))
+    try:
+        from jsonschema import Draft202012Validator
+    finally:
+        for name in blocked:
+            del sys.modules[name]
+    return Draft202012Validator
+
+
 def _suggest(key, known, where) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     if close:
@@ -158,10 +181,8 @@ def _suggest(key, known, where) -> str:
 
 def schema_errors(config, schema) -> list:
     """Type and range errors, one per key: ``key = value is not allowed; expected ...``."""
-    from jsonschema import Draft202012Validator
-
     seen, problems = set(), []
-    errors = sorted(Draft202012Validator(schema).iter_errors(config), key=lambda e: list(map(str, e.path)))
+    errors = sorted(_validator()(schema).iter_errors(config), key=lambda e: list(map(str, e.path)))
     for error in errors:
         path = [p for p in error.path if not isinstance(p, int)]
         if not path:  # the whole config is not a mapping
