@@ -110,7 +110,7 @@ def _extent(stc, source, positions) -> dict:
     """Where a source is: its members' positions weighted by their peak amplitudes, how far they reach."""
     xyz = positions[merge.HEMIS.index(source.hemi)][source.vertices]
     weights = np.abs(stc.data[[merge.row_index(stc, source.hemi, v) for v in source.vertices]]).max(axis=1)
-    centre = np.average(xyz, axis=0, weights=weights) if weights.sum() > 0 else xyz[0]
+    centre = np.average(xyz, axis=0, weights=weights) if len(xyz) > 1 and weights.sum() > 0 else xyz[0]
     return {"x_mm": centre[0], "y_mm": centre[1], "z_mm": centre[2], "n_vertices": len(xyz),
             "extent_mm": float(np.linalg.norm(xyz - centre, axis=1).max()),
             "vertices": ";".join(map(str, source.vertices))}
