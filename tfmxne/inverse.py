@@ -23,7 +23,7 @@ from ._mne_private import _check_option, _check_reference, _make_stc, deactivate
 from .noise_alpha import noise_alpha
 from .norms import alpha_max as _alpha_max
 from .prepare import prepare_forward
-from .solver import logger, solve
+from .solver import active_positions, logger, solve
 from .stft import TFDictionary
 from .stability import stability_selection
 from .sure import _correlated, ar1_time_cov, lag1_correlation, sure_path
@@ -103,19 +103,21 @@ def _resampled_data(resamples, n_resamples, prepared, sel, taper, evoked, M_unta
             for _ in range(n_resamples)]
 
 
-def _stability_info(stability, prepared, mask, source_weighting, positions_rr):
-    """:class:`tfmxne.stability.Stability` in the units of the estimate (``info['stability']``)."""
-    n_orient = prepared.n_orient
-    full = _positions(mask, n_orient, len(prepared.source_rr))
-    courses = stability.time_courses(n_orient)
-    weighting = source_weighting.reshape(-1, n_orient)
+def _stability_info(stability, prepared, positions, source_weighting):
+    """:class:`tfmxne.stability.Stability` in the units of the estimate (``info['stability']``).
+
+    ``positions``: the source position of each of the gain's positions (:func:`_positions`).
+    """
+    courses = stability.time_courses(prepared.n_orient)
+    weighting = source_weighting.reshape(-1, prepared.n_orient)
+    rr = prepared.source_rr
     matched = stability.matched
     distance = np.full(matched.shape, np.nan)
     for c, b in zip(*np.nonzero(matched >= 0)):
-        courses[c, b] *= weighting[full[matched[c, b]]][:, None]
-        distance[c, b] = np.linalg.norm(positions_rr[matched[c, b]]
-                                        - positions_rr[stability.candidates[c]])
-    return dict(vertices=_vertices(prepared.src, full[stability.candidates]),
+        found, candidate = positions[matched[c, b]], positions[stability.candidates[c]]
+        courses[c, b] *= weighting[found][:, None]
+        distance[c, b] = np.linalg.norm(rr[found] - rr[candidate])
+    return dict(vertices=_vertices(prepared.src, positions[stability.candidates]),
                 stability=stability.frequency, kept=stability.kept, distance=distance,
                 amplitude=np.linalg.norm(courses, axis=2))
 
@@ -135,10 +137,6 @@ def _compute_residual(prepared, evoked, X, active_set, taper):
         pred.add_proj(inactive, remove_existing=False, verbose=False)
     residual.data -= pred.data
     return residual
-
-
-def _active_positions(active_set, n_orient):
-    return np.unique(np.flatnonzero(active_set) // n_orient)
 
 
 def _vertices(src, pos):
@@ -184,7 +182,7 @@ def _principal_time_courses(X, n_orient):
 
 def _make_sparse_stc(X, active_set, prepared, tmin, tstep, pick_ori):
     n_orient = prepared.n_orient
-    pos = _active_positions(active_set, n_orient)
+    pos = active_positions(active_set, n_orient)
     source_nn, vector = prepared.orientation.normals(pos), False
     if n_orient == 3:
         if pick_ori == "vector":
@@ -218,7 +216,7 @@ def _make_dipoles(X, active_set, prepared, tmin, tstep, M, gain_active):
     times = tmin + tstep * np.arange(X.shape[1])
     n_orient = prepared.n_orient
     gof = _split_gof(M, X, gain_active)
-    pos = _active_positions(active_set, n_orient)
+    pos = active_positions(active_set, n_orient)
     gof = gof.reshape(len(pos), n_orient, len(times)).sum(1)
     source_nn = prepared.orientation.normals(pos)
     dipoles = []
@@ -458,9 +456,9 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if use_stability:
         data = _resampled_data(resamples, n_resamples, prepared, sel, taper, evoked,
                                M_untapered, sure_noise, random_state)
-        positions_rr = prepared.source_rr[_positions(mask, n_orient, len(prepared.source_rr))]
+        positions = _positions(mask, n_orient, len(prepared.source_rr))
         stability, res = stability_selection(
-            M, data, gain, alpha_space, alpha_time, res, positions_rr, stability_radius,
+            M, data, gain, alpha_space, alpha_time, res, prepared.source_rr[positions], stability_radius,
             stability_threshold, n_orient, tol, weakness=stability_weakness,
             random_state=random_state, wsize=wsize, tstep=tstep, maxit=maxit,
             dgap_freq=dgap_freq, debias=debias)
@@ -491,7 +489,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
             alpha_max=100 * a_max, alpha=alpha, alpha_space=alpha_space,
             alpha_time=alpha_time,
             active_vertices=_vertices(prepared.src,
-                                      _active_positions(active_set, n_orient)),
+                                      active_positions(active_set, n_orient)),
             peak_frequency=_peak_frequencies(res.Z, n_orient, wsize, tstep,
                                              M.shape[1], info["sfreq"]),
             time_courses=_principal_time_courses(X, n_orient),
@@ -499,6 +497,6 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
             # per noise draw, its alpha_max in % of the data's (a_max is 1 % of it)
             noise_alpha=None if noise_draws is None else noise_draws / a_max,
             stability=None if stability is None else _stability_info(
-                stability, prepared, mask, source_weighting, positions_rr)))
+                stability, prepared, positions, source_weighting)))
     logger.info("[done]")
     return outputs[0] if len(outputs) == 1 else tuple(outputs)

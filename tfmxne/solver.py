@@ -390,6 +390,11 @@ class _State:
                 np.concatenate([self.X[j] for j in pos]))
 
 
+def active_positions(active_set, n_orient) -> np.ndarray:
+    """Positions (blocks of ``n_orient`` columns) with an active column, in order."""
+    return np.flatnonzero(np.asarray(active_set).reshape(-1, n_orient).any(axis=1))
+
+
 def _warm_blocks(Z_init, n_orient, n_pos) -> dict:
     """Position -> its non-zero coefficient block, from a warm start.
 
@@ -402,7 +407,7 @@ def _warm_blocks(Z_init, n_orient, n_pos) -> dict:
         if len(Z_init.active_set) != n_pos * n_orient:
             raise ValueError("Z_init: a SolverResult of another gain (its active_set has "
                              f"{len(Z_init.active_set)} columns, the gain {n_pos * n_orient})")
-        pos = np.flatnonzero(Z_init.active_set[::n_orient])
+        pos = active_positions(Z_init.active_set, n_orient)
         return dict(zip(pos, Z_init.Z.reshape(len(pos), n_orient, -1)))
     blocks = {j: Z_init[j * n_orient : (j + 1) * n_orient] for j in range(n_pos)}
     return {j: z for j, z in blocks.items() if np.any(z)}

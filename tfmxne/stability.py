@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .solver import SolverResult, solve
+from .solver import SolverResult, active_positions, solve
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Stability:
 
         NaN where a resample has no source near the candidate.
         """
-        n_times = next((r.X.shape[1] for r in self.resamples if r.X is not None), 0)
+        n_times = self.resamples[0].X.shape[1] if self.resamples else 0
         out = np.full((*self.matched.shape, n_orient, n_times), np.nan)
         for b, res in enumerate(self.resamples):
             positions = active_positions(res.active_set, n_orient)
@@ -62,11 +62,6 @@ class Stability:
                 if j >= 0:
                     out[c, b] = blocks[np.searchsorted(positions, j)]
         return out
-
-
-def active_positions(active_set, n_orient) -> np.ndarray:
-    """Positions with an active column."""
-    return np.flatnonzero(np.asarray(active_set).reshape(-1, n_orient).any(axis=1))
 
 
 def match(candidates_rr, found_rr, radius):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tfmxne import TFDictionary, alpha_max, solve
-from tfmxne.stability import active_positions, match, stability_selection
+from tfmxne.solver import active_positions
+from tfmxne.stability import match, stability_selection
 
 
 def _problem(seed=0, n_sensors=20, n_positions=30, n_times=64):
