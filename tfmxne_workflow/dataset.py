@@ -205,16 +205,44 @@ def _sidecar(raw_file, suffix: str) -> Path:
     return raw_file.with_name(f"{stem}_{suffix}")
 
 
+def _read_events(raw_file):
+    """The ``*_events.tsv`` of a raw file as strings (None when there is none)."""
+    tsv = events_tsv(raw_file)
+    return pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False) if tsv.is_file() else None
+
+
 def read_trial_types(raw_files) -> list:
     """All ``trial_type`` values in the events sidecars of ``raw_files``, sorted."""
     found = set()
     for raw_file in raw_files:
-        tsv = events_tsv(raw_file)
-        if tsv.is_file():
-            events = pd.read_csv(tsv, sep="\t", dtype={"trial_type": str}, keep_default_na=False)
-            if "trial_type" in events:
-                found.update(t for t in events["trial_type"] if t not in ("", "n/a"))
+        events = _read_events(raw_file)
+        if events is not None and "trial_type" in events:
+            found.update(t for t in events["trial_type"] if t not in ("", "n/a"))
     return sorted(found)
+
+
+def repeated_events(raw_file, trial_types, datatype) -> list:
+    """Samples of a run with more than one event of ``trial_types``, from its ``*_events.tsv``.
+
+    Onsets are rounded to samples at the ``SamplingFrequency`` of the run's
+    ``*_<datatype>.json`` sidecar, as MNE does when it makes events (compared as they are
+    when the sidecar lacks it).
+
+    Returns
+    -------
+    repeats : list of (float, list of str)
+        Onset (s) and the trial types of its events, in file order.
+    """
+    events = _read_events(raw_file)
+    if events is None or not {"onset", "trial_type"} <= set(events):
+        return []
+    events = events[events["trial_type"].isin(trial_types)]
+    onset = pd.to_numeric(events["onset"], errors="coerce")
+    sidecar = _sidecar(raw_file, f"{datatype}.json")
+    sfreq = json.loads(sidecar.read_text(encoding="utf-8")).get("SamplingFrequency") if sidecar.is_file() else None
+    at = (onset * sfreq).round() if sfreq else onset
+    return [(float(onset[group.index[0]]), list(group))
+            for _, group in events["trial_type"].groupby(at, sort=True) if len(group) > 1]
 
 
 def safe_label(trial_type: str) -> str:

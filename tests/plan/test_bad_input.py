@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPEATED_EVENTS, REPO
 from mne.io.constants import FIFF
 
 from tfmxne_workflow import dataset
@@ -310,7 +310,7 @@ def test_freesurfer_subject_missing(tmp_path):
 
 
 # --------------------------------------------------------------------------------------
-# EEG positions (found before any job)
+# EEG positions and repeated events (found before any job)
 # --------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -378,6 +378,28 @@ def test_eeg_positions_without_channels_tsv(unplaced_bids, tmp_path):
     with pytest.raises(BadInput, match=r"good EEG channel\(s\) of sub-01 \(.*\) have no position: Fp1, Fp2, "):
         checks.check_eeg_positions([rec], None, None)
     checks.check_eeg_positions([rec], None, "colin27_1020")
+
+
+def test_repeated_events_are_named_with_the_event_repeated_fix(repeated_bids, plan_of):
+    with pytest.raises(BadInput) as info:
+        plan_of(repeated_bids)
+    assert str(info.value) == (
+        "sub-01 (sub-01_task-tiny_run-02_events.tsv) has 1 sample(s) with more than one event of the analysed "
+        "conditions: 3.000 s (auditory/left, Left visual); an epoch needs one event per sample: set "
+        "preprocessing.event_repeated to 'drop' (keep the first event of each sample) or 'merge' (one epoch, "
+        "counted in each of its conditions), or remove the repeated rows from the events.tsv")
+    plan_of(repeated_bids, preprocessing={"event_repeated": "drop"})
+    plan_of(repeated_bids, conditions=["Left visual"])  # one of them is not analysed
+
+
+@pytest.mark.parametrize(("onset", "repeated"), [("3.002", True), ("3.003", False)])
+def test_events_are_repeated_when_they_round_to_one_sample(repeated_bids, tmp_path, onset, repeated):
+    folder = shutil.copytree(repeated_bids / "sub-01" / "meg", tmp_path / "meg")
+    tsv = folder / REPEATED_EVENTS.split("/")[-1]
+    tsv.write_text(tsv.read_text().replace("3.0\t0.0\tLeft visual", f"{onset}\t0.0\tLeft visual"))
+    raw_file = folder / "sub-01_task-tiny_run-02_meg.fif"
+    found = dataset.repeated_events(raw_file, ["Left visual", "auditory/left"], "meg")  # 200 Hz: 2.5 ms
+    assert found == ([(3.0, ["auditory/left", "Left visual"])] if repeated else [])
 
 
 # --------------------------------------------------------------------------------------

@@ -87,3 +87,18 @@ def test_channels_the_montage_lacks_stop_the_forward_unless_bad(tiny_bids, tmp_p
     channels.to_csv(tsv, sep="\t", index=False)
     info = ingest.measurement_info(rec.raw_files[0], montage="biosemi16")
     assert len(info.ch_names) == 23 - 4 and info["bads"] == ["T8"]  # the forward does not need bad channels
+
+
+@pytest.mark.parametrize(("mode", "counts"), [("drop", (22, 22)), ("merge", (23, 22))])
+def test_repeated_events_dropped_or_merged(repeated_bids, mode, counts):
+    (rec,) = dataset.find_recordings(repeated_bids, "tiny", "meg")
+    epochs = ingest.make_epochs(rec.raw_files, LABELS, **PREP, event_repeated=mode)
+    assert (len(epochs["LeftVisual"]), len(epochs["auditoryLeft"])) == counts
+
+
+def test_repeated_events_are_named_in_the_job(repeated_bids):
+    (rec,) = dataset.find_recordings(repeated_bids, "tiny", "meg")
+    with pytest.raises(ValueError, match=r"run-02_meg.fif has 1 sample\(s\) with more than one event of the "
+                                         r"analysed conditions: 3.000 s \(auditory/left, Left visual\); .*"
+                                         r"set preprocessing.event_repeated to 'drop'"):
+        ingest.make_epochs(rec.raw_files, LABELS, **PREP)

@@ -143,6 +143,8 @@ def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     checks.check_raw_files(recordings)
     checks.check_channels(recordings, ch_types)
     if settings["input"]["source"] == "bids":  # MBP's epochs and info come with their own
+        if prep["event_repeated"] == "error":
+            checks.check_repeated_events(study, settings["datatype"])
         if fwd["source"] != "precomputed":
             checks.check_eeg_positions(recordings, ch_types, prep["montage"])
         elif prep["montage"]:

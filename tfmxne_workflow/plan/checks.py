@@ -158,6 +158,19 @@ def _header_info(raw_file):
     return mne.io.read_raw(raw_file, preload=False, verbose="error").info
 
 
+def check_repeated_events(study, datatype) -> None:
+    """No run has two events of its analysed conditions on one sample (``preprocessing.event_repeated: error``)."""
+    from ..dataset import events_tsv, repeated_events
+    from ..stages.ingest import repeated_events_message
+
+    for key, rec in study.recordings.items():
+        for raw_file in rec.raw_files:
+            repeats = repeated_events(raw_file, study.conditions[key], datatype)
+            if repeats:
+                raise BadInput(repeated_events_message(
+                    f"sub-{rec.subject}{rec.ses} ({events_tsv(raw_file).name})", repeats))
+
+
 def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
     """Every recording's precomputed forward exists, fits its channels and subject.
 

@@ -226,7 +226,19 @@ def _has_average_reference(info) -> bool:
     return any("Average EEG reference" in p["desc"] for p in info["projs"])
 
 
-def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
+def repeated_events_message(where, repeats) -> str:
+    """What to do about events of ``where`` that share a sample.
+
+    ``repeats``: ``[(onset s, [trial types])]`` (:func:`tfmxne_workflow.dataset.repeated_events`).
+    """
+    shown = shown_names([f"{onset:.3f} s ({', '.join(types)})" for onset, types in repeats], limit=5)
+    return (f"{where} has {len(repeats)} sample(s) with more than one event of the analysed conditions: "
+            f"{shown}; an epoch needs one event per sample: set preprocessing.event_repeated to 'drop' "
+            "(keep the first event of each sample) or 'merge' (one epoch, counted in each of its "
+            "conditions), or remove the repeated rows from the events.tsv")
+
+
+def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1, event_repeated="error"):
     """Cut one preprocessed run into epochs around its events.
 
     Parameters
@@ -244,6 +256,9 @@ def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
         Peak-to-peak rejection thresholds by channel type; types the data lack are ignored.
     decim : int
         Decimation factor.
+    event_repeated : 'error' | 'drop' | 'merge'
+        What to do with events on one sample (:class:`mne.Epochs`); ``'error'`` raises
+        :func:`repeated_events_message`.
 
     Returns
     -------
@@ -257,16 +272,23 @@ def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
         return None
     events, _ = mne.events_from_annotations(raw, event_id=wanted, verbose="error")
     event_id = {label: codes[t] for label, t in labels.items() if t in wanted}
+    samples, counts = np.unique(events[:, 0], return_counts=True)
+    if event_repeated == "error" and (counts > 1).any():
+        names = {c: t for t, c in codes.items()}
+        repeats = [((s - raw.first_samp) / raw.info["sfreq"], [names[c] for c in events[events[:, 0] == s, 2]])
+                   for s in samples[counts > 1]]
+        raise BadInput(repeated_events_message(raw.filenames[0], repeats))
     types = raw.get_channel_types(unique=True)
     reject = {k: v for k, v in (reject or {}).items() if k in types} or None
     return mne.Epochs(
         raw, events, event_id=event_id, tmin=tmin, tmax=tmax, baseline=tuple(baseline) if baseline else None,
-        reject=reject, decim=decim, preload=True, on_missing="ignore", verbose="error",
+        reject=reject, decim=decim, preload=True, on_missing="ignore", event_repeated=event_repeated,
+        verbose="error",
     )
 
 
 def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
-                baseline, reject, decim=1, montage=None):
+                baseline, reject, decim=1, montage=None, event_repeated="error"):
     """Read, preprocess and epoch every run of a recording, then concatenate them.
 
     Parameters
@@ -275,7 +297,7 @@ def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
         One raw file per run.
     labels : dict
         Safe condition label -> trial type.
-    ch_types, l_freq, h_freq, tmin, tmax, baseline, reject, decim, montage
+    ch_types, l_freq, h_freq, tmin, tmax, baseline, reject, decim, montage, event_repeated
         See :func:`preprocess_raw` and :func:`epoch_run`.
 
     Returns
@@ -286,7 +308,7 @@ def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
     per_run, dropped = [], {}
     for raw_file in raw_files:
         raw = preprocess_raw(read_raw(raw_file), ch_types, l_freq, h_freq, montage)
-        epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim)
+        epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim, event_repeated)
         if epochs is not None:
             for log in epochs.drop_log:
                 for reason in log:
