@@ -14,7 +14,8 @@ with exit_on_bad_input(), logging_to(snakemake.log[0]):
         snakemake.input.raws, labels,
         ch_types=prep["ch_types"], l_freq=prep["l_freq"], h_freq=prep["h_freq"],
         tmin=prep["tmin"], tmax=prep["tmax"], baseline=prep["baseline"],
-        reject=prep["reject"], decim=prep["decim"],
+        reject=prep["reject"], decim=prep["decim"], montage=prep["montage"],
+        event_repeated=prep["event_repeated"],
     )
     atomic.save_fif(epochs, snakemake.output.epochs)
     atomic.write_tsv(snakemake.output.conditions, pd.DataFrame({

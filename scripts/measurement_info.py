@@ -8,7 +8,7 @@ from tfmxne_workflow.errors import exit_on_bad_input
 
 with exit_on_bad_input(), logging_to(snakemake.log[0]):
     info = ingest.measurement_info(
-        snakemake.input.raw, snakemake.params.ch_types
+        snakemake.input.raw, snakemake.params.ch_types, snakemake.params.montage
     )
     with atomic.atomic_path(snakemake.output[0]) as tmp:
         mne.io.write_info(tmp, info)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,48 @@ def write_tiny_bids(root, subjects=("01",), runs=("01", "02"), sessions=(None,))
 def tiny_bids(tmp_path_factory):
     """Path of the tiny EEG BIDS dataset (built once per session; do not modify)."""
     return write_tiny_bids(tmp_path_factory.mktemp("tiny") / "bids")
+
+
+def remove_eeg_positions(root):
+    """Set every EEG position in the raw files of a tiny dataset (a copy) to zero, as some real files have it."""
+    for fname in Path(root).glob("sub-*/**/*_meg.fif"):
+        raw = mne.io.read_raw_fif(fname, preload=True, verbose="error")
+        for ch in raw.info["chs"]:
+            if ch["kind"] == mne.io.constants.FIFF.FIFFV_EEG_CH:
+                ch["loc"][:3] = 0.0
+        raw.save(fname, overwrite=True, verbose="error")
+
+
+#: The events.tsv :func:`repeat_an_event` changes, and the onset (s) of its repeated event.
+REPEATED_EVENTS, REPEATED_ONSET = "sub-01/meg/sub-01_task-tiny_run-02_events.tsv", 3.0
+
+
+def repeat_an_event(root):
+    """Add a 'Left visual' event at the onset of an 'auditory/left' one (two events on one sample)."""
+    import pandas as pd
+
+    tsv = Path(root) / REPEATED_EVENTS
+    events = pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False)
+    row = events.index[events["onset"].astype(float) == REPEATED_ONSET][0]
+    assert events.loc[row, "trial_type"] == "auditory/left"
+    extra = events.loc[[row]].assign(trial_type="Left visual", value="2")
+    pd.concat([events.loc[:row], extra, events.loc[row + 1:]]).to_csv(tsv, sep="\t", index=False)
+
+
+@pytest.fixture(scope="session")
+def unplaced_bids(tiny_bids, tmp_path_factory):
+    """The tiny dataset without EEG positions in its raw files (do not modify)."""
+    root = shutil.copytree(tiny_bids, tmp_path_factory.mktemp("unplaced") / "bids")
+    remove_eeg_positions(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def repeated_bids(tiny_bids, tmp_path_factory):
+    """The tiny dataset with two events on one sample in run 2 (do not modify)."""
+    root = shutil.copytree(tiny_bids, tmp_path_factory.mktemp("repeated") / "bids")
+    repeat_an_event(root)
+    return root
 
 
 @functools.lru_cache(maxsize=None)
