@@ -348,9 +348,9 @@ def _record_raw(head: Head, seed, truth, nave, rng) -> Recording:
     raw = mne.io.RawArray(data, head.info, verbose=False)
     raw.info["bads"] = list(head.bads)  # as the recording's channels.tsv marks them
     raw.set_annotations(mne.Annotations(onsets / SFREQ, 0.0, "stim"))
-    raw = ingest.preprocess_raw(raw, prep["ch_types"], prep["l_freq"], prep["h_freq"])
+    raw = ingest.preprocess_raw(raw, prep["ch_types"], prep["l_freq"], prep["h_freq"], prep["montage"])
     epochs = ingest.epoch_run(raw, {"stim": "stim"}, prep["tmin"], prep["tmax"], prep["baseline"],
-                              prep["reject"], prep["decim"])
+                              prep["reject"], prep["decim"], prep["event_repeated"])
     cov = noise_cov.baseline_covariance(epochs, tmax=cov_opts["tmax"], method=cov_opts["method"])
     evoked = ingest.make_evoked(epochs, "stim", "stim")
     _add_snr(truth, head, evoked.nave)
