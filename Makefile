@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MBP_STAMP := $(VENV)/.installed-mbp
-CORES ?= 2
+CORES ?= all
 DEMO_ROOT ?= demo_data/bids
 
 .PHONY: install demo demo-data test test-fast test-slurm lint bench clean

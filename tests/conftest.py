@@ -121,24 +121,26 @@ def _no_slurm_bin():
     return folder
 
 
-def snakemake_env(slurm=False):
+def snakemake_env(slurm=False, thread_caps=True):
     """Environment of the test workflow runs: single-threaded BLAS, fixed hash seed.
 
-    Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
+    ``thread_caps=False`` leaves the BLAS/OpenMP thread variables as they are, so that
+    each job's threads are the ones its rule gives it (tfmxne_workflow.jobs). Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
     config``; where the SLURM client is installed without a reachable controller (this
     machine, after ``make test-slurm``) that call waits ~9 s on every invocation. Unless
     ``slurm`` is True, an ``scontrol`` that fails at once comes first on the PATH.
     """
     path = os.environ["PATH"] if slurm else f"{_no_slurm_bin()}{os.pathsep}{os.environ['PATH']}"
-    return dict(os.environ, PATH=path, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
-                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    caps = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+    return dict(os.environ, PATH=path, PYTHONHASHSEED="0", **(caps if thread_caps else {}))
 
 
-def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefile=REPO / "Snakefile"):
+def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefile=REPO / "Snakefile",
+                  thread_caps=True):
     """Run the workflow of this repository (or ``snakefile``) in ``workdir``; returns the CompletedProcess."""
     cmd = [SNAKEMAKE, "-s", str(snakefile), "--directory", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          env=snakemake_env(slurm))
+                          env=snakemake_env(slurm, thread_caps))
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
