@@ -116,14 +116,15 @@ def test_raw_recording_goes_through_the_workflow_ingestion(head):
 
 def test_oracle_takes_each_recording_s_best_alpha():
     rows = [dict(head="h", seed=seed, config=f"alpha-{a}", alpha=float(a), n_true=2,
-                 recall=recall, spurious=spurious)
+                 recall=recall, spurious=spurious, n_estimated=2 * recall + spurious)
             for seed, scores in ((0, {95: (0.5, 0), 90: (1.0, 0), 80: (1.0, 3)}),
                                  (1, {95: (0.5, 0), 90: (0.5, 0), 80: (0.5, 4)}))
             for a, (recall, spurious) in scores.items()]
     path = (95, 90, 80)
     table = bench.with_oracle(pd.DataFrame(rows), path)
     oracle = table[table.config == bench.ORACLE].set_index("seed")["alpha"]
-    assert oracle.to_dict() == {0: 90.0, 1: 95.0}  # the best F1; a tie goes to the larger alpha
+    # 90: both sources, nothing spurious; 95 and 90 tie: the larger alpha
+    assert oracle.to_dict() == {0: 90.0, 1: 95.0}
     # a recording without the whole path gets no oracle row
     partial = bench.with_oracle(pd.DataFrame(rows[:-1]), path)
     assert (partial.config == bench.ORACLE).sum() == 1
@@ -134,3 +135,13 @@ def test_recall_by_stratum_counts_each_true_source():
                          dict(head="h", config="c", true_snr="8", true_recalled="0")])
     table = bench.recall_by(rows, "true_snr", (0, 3, 6, np.inf)).iloc[0]
     assert table["[0, 3)"] == "0.00 (1)" and table["[3, 6)"] == "" and table["[6, inf)"] == "0.50 (2)"
+
+
+def test_oracle_weighs_spurious_sources_as_the_pooled_f1_does():
+    """1 source recalled for 3 spurious is a better F1 on that recording, a worse pooled one."""
+    scores = {0: {90: (0.0, 0), 30: (1.0, 3)}, 2: {90: (1.0, 0), 30: (1.0, 5)}}
+    rows = [dict(head="h", seed=seed, config=f"alpha-{a}", alpha=float(a), n_true=1, recall=recall,
+                 spurious=spurious, n_estimated=recall + spurious)
+            for seed, path in scores.items() for a, (recall, spurious) in path.items()]
+    table = bench.with_oracle(pd.DataFrame(rows), (90, 30))
+    assert table[table.config == bench.ORACLE].set_index("seed")["alpha"].to_dict() == {0: 90.0, 2: 90.0}
