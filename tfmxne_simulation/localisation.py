@@ -317,6 +317,10 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 # solving and scoring
 # ---------------------------------------------------------------------------
+#: The study keys the schema requires, which a simulated recording (no BIDS dataset) leaves unused.
+NO_STUDY = {"bids_root": "", "task": ""}
+
+
 class Run(NamedTuple):
     """One configuration's result on one recording."""
 
@@ -340,7 +344,7 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     from tfmxne_workflow.plan.settings import Settings
     from tfmxne_workflow.stages import crop, dspm, solve, sources
 
-    settings = Settings(resolve(config)[0])
+    settings = Settings(resolve({**NO_STUDY, **config})[0])
     view = settings.solve(auto.modality(auto.good_channel_types(recording.evoked.info)))
     start = time.perf_counter()
     weights = None
