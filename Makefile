@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MBP_STAMP := $(VENV)/.installed-mbp
-CORES ?= 2
+CORES ?= all
 DEMO_ROOT ?= demo_data/bids
 DEMO_CONFIG := workflow/demo/config.yaml
 

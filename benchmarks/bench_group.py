@@ -88,6 +88,7 @@ class _Snakemake:
     def __init__(self, input, output, params, log):
         self.input, self.output = Namedlist(fromdict=input), Namedlist(fromdict=output)
         self.params, self.log = Namedlist(fromdict=params), Namedlist([log])
+        self.threads = 1
 
 
 def run_script(name, **kwargs) -> float:

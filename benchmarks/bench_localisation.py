@@ -9,6 +9,10 @@ merged): recall (true sources with an estimate within 10 mm), spurious estimates
 than 20 mm from every true source), duplicates (within 10 mm of a true source that a nearer
 estimate recalls), localisation and peak-latency errors and time.
 
+``--raw``: each recording is instead a continuous run (the same sources and trial count)
+through the workflow's epochs and noise-covariance stages with their defaults (1 Hz
+high-pass, rejection, ``shrunk`` baseline covariance), the noise level users get.
+
 Honest selection: the winner is chosen on the even seeds by the criterion
 :data:`CRITERION` and the table is reported on the odd seeds.
 
@@ -34,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from tfmxne_workflow.headmodels.template import single_threaded_blas  # noqa: E402
 from tfmxne_simulation import localisation as loc  # noqa: E402
+from mne_references import REFERENCES, run_reference  # noqa: E402
 
 #: Settings compared (over the schema defaults of the other keys). ``mne-example``:
 #: MNE's "Compute MxNE with time-frequency sparse prior" (alpha_space 50, alpha_time 1).
@@ -74,6 +79,15 @@ CONFIGURATIONS = {
     "stability10-m1.3": dict(noise_margin=1.3, stability=dict(n_resamples=10)),
     "stability10-m1.0": dict(noise_margin=1.0, noise_floor=0.0, stability=dict(n_resamples=10)),
 }
+#: The alpha path of the oracle (:func:`with_oracle`): the defaults with a fixed alpha (percent
+#: of alpha_max), stability off (it adds columns, not rows).
+ALPHA_PATH = (95, 90, 80, 70, 60, 50, 40, 30, 20, 10)
+CONFIGURATIONS.update({f"alpha-{a}": dict(alpha=float(a), stability=dict(n_resamples=0))
+                       for a in ALPHA_PATH})
+#: The oracle row: per recording, the alpha of :data:`ALPHA_PATH` with the best F1 on that
+#: recording, chosen with the truth (ties: the larger alpha). What any rule that sets alpha
+#: per recording could at best reach with the defaults' other settings.
+ORACLE = "oracle-alpha"
 #: The sources table's merge of neighbouring vertices (``sources_table.merge_mm`` and
 #: ``min_correlation``) over the schema defaults (the choice: docs/localisation.md); run by
 #: name (``--configs merge-off,...``), not with ``all``, whose F1 rewards duplicate rows.
@@ -132,16 +146,18 @@ def load_head(name: str, sample_dir, cache_dir):
 
 def run_recording(task) -> list[dict]:
     """Simulate one recording and score every configuration on it."""
-    head_name, seed, names, sample_dir, cache_dir = task
+    head_name, seed, names, sample_dir, cache_dir, raw = task
     head = load_head(head_name, sample_dir, cache_dir)
     with single_threaded_blas():
-        rec = loc.simulate_recording(head, seed)
+        rec = loc.simulate_recording(head, seed, raw=raw)
     cache, rows = {}, []
     for name in names:
         with single_threaded_blas():
-            run = loc.run_configuration(rec, head, configuration(name), cache)
+            run = (run_reference(rec, head, name, cache) if name in REFERENCES
+                   else loc.run_configuration(rec, head, configuration(name), cache))
         record, elapsed = run.record, run.elapsed
         s = loc.score(run.sources, rec.truth)
+        join = lambda xs: ";".join(f"{x:.3g}" for x in xs)  # noqa: E731
         rows.append(dict(
             head=head_name, seed=seed, config=name, nave=rec.evoked.nave, n_true=s["n_true"],
             n_estimated=s["n_estimated"], recall=s["recall"], spurious=s["spurious"],
@@ -152,6 +168,8 @@ def run_recording(task) -> list[dict]:
             n_without_frequency=s["n_without_frequency"],
             min_snr=min(t["snr"] for t in rec.truth), converged=record["converged"],
             alpha=record["alpha"], time_s=elapsed, **stabilities(run.sources, rec.truth),
+            true_snr=join(t["snr"] for t in rec.truth), true_gfp_snr=join(t["gfp_snr"] for t in rec.truth),
+            true_depth_mm=join(t["depth_mm"] for t in rec.truth), true_recalled=join(s["hit"]),
         ))
     return rows
 
@@ -226,8 +244,10 @@ def _f1(precision, recall) -> float:
 
 
 def choose(summary: pd.DataFrame) -> dict:
-    """The winner per head by :data:`CRITERION` (the defaults themselves excluded)."""
-    fixed = summary[summary["config"] != DEFAULTS]
+    """The winner per head by :data:`CRITERION` among the product's settings (the defaults
+    themselves, the oracle and MNE's references excluded).
+    """
+    fixed = summary[~summary["config"].isin([DEFAULTS, ORACLE, *REFERENCES])]
     return {head: str(g.loc[g["f1"].idxmax(), "config"]) for head, g in fixed.groupby("head")}
 
 
@@ -287,9 +307,13 @@ def main(argv=None) -> int:
     parser.add_argument("--heads", default="sample,template")
     parser.add_argument("--configs", default="all", help="comma-separated names, or all")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--raw", action="store_true",
+                        help="continuous recordings through the workflow's ingestion (epochs and "
+                             "noise-covariance stages, default shrunk covariance) instead of "
+                             "simulated epochs; give them their own --out")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / ".cache" / "localisation.tsv"))
     args = parser.parse_args(argv)
-    names = [*CONFIGURATIONS, DEFAULTS] if args.configs == "all" else args.configs.split(",")
+    names = [*CONFIGURATIONS, *REFERENCES, DEFAULTS] if args.configs == "all" else args.configs.split(",")
     heads = args.heads.split(",")
     Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
     for h in heads:  # build forwards and pools once, before the workers start
@@ -302,7 +326,7 @@ def main(argv=None) -> int:
         for h in heads:
             todo = [n for n in names if (h, seed, n) not in have]
             if todo:
-                tasks.append((h, seed, todo, args.sample_dir, args.cache_dir))
+                tasks.append((h, seed, todo, args.sample_dir, args.cache_dir, args.raw))
     start = time.perf_counter()
     with mp.get_context("fork").Pool(args.jobs) as pool:
         for k, part in enumerate(pool.imap_unordered(run_recording, tasks), 1):
@@ -315,7 +339,7 @@ def main(argv=None) -> int:
     table = pd.read_csv(out, sep="\t")
     table = table[table["head"].isin(heads) & table["config"].isin(names)
                   & (table["seed"] < args.n_recordings)]
-    table = with_snr_bins(table)
+    table = with_snr_bins(with_oracle(table))
     halves = {"selection half (even seeds)": table[table.seed % 2 == 0],
               "reported half (odd seeds)": table[table.seed % 2 == 1]}
     print(f"\nCriterion: {CRITERION}.")
@@ -327,9 +351,15 @@ def main(argv=None) -> int:
         # auto is checked against the selection half only: the other half reports
         print(f"\nWinners:\n{auto_matches(summary, winners) if 'selection' in half else winners}")
         for snr in SNR_BINS:
+            if not (rows.snr == snr).any():
+                continue
             summary = summarise(rows[rows.snr == snr])
             print(f"\n## {half}: {snr} SNR\n\n" + markdown(summary))
             print(f"\nWinners ({snr} SNR): {choose(summary)}")
+        if "true_recalled" in rows:
+            for column, edges in STRATA.items():
+                print(f"\n## {half}: recall by each true source's {column}\n\n"
+                      + table_markdown(recall_by(rows, column, edges)))
         stable = rows[rows.get("est_stability", pd.Series(dtype=str)).fillna("").astype(str) != ""]
         if len(stable):
             print(f"\n## {half}: stability thresholds\n\n" + table_markdown(stability_thresholds(stable)))
@@ -381,6 +411,47 @@ def table_markdown(frame) -> str:
     for _, r in frame.iterrows():
         lines.append("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.values) + " |")
     return "\n".join(lines)
+
+
+def with_oracle(table: pd.DataFrame, alphas=ALPHA_PATH) -> pd.DataFrame:
+    """``table`` with the :data:`ORACLE` rows: per head and recording, the row of the alpha
+    path ``alphas`` (:data:`ALPHA_PATH`) with the best F1 on that recording (ties: the larger alpha).
+    Without the whole path for a recording, no oracle row for it.
+    """
+    path = table[table["config"].isin([f"alpha-{a}" for a in alphas])]
+    if path.empty:
+        return table
+    recalled = path["recall"] * path["n_true"]
+    f1 = 2 * recalled / (2 * recalled + path["spurious"] + path["n_true"] - recalled)
+    path = path.assign(f1=f1.fillna(0.0), alpha_rank=path["alpha"])
+    complete = path.groupby(["head", "seed"])["config"].transform("size") == len(alphas)
+    best = (path[complete].sort_values(["f1", "alpha_rank"], ascending=False)
+            .groupby(["head", "seed"]).head(1).drop(columns=["f1", "alpha_rank"]))
+    return pd.concat([table, best.assign(config=ORACLE)], ignore_index=True)
+
+
+#: Strata of the true sources for :func:`recall_by`: the matched-filter SNR (``snr``, see
+#: :func:`tfmxne_simulation.localisation._add_snr`), the whitened GFP (``gfp_snr``, the issue's
+#: and MNE's ``plot_white`` scale) and the depth below the inner skull (mm).
+STRATA = {"true_snr": (0, 3, 6, 12, np.inf), "true_gfp_snr": (0, 0.1, 0.5, 2, np.inf),
+          "true_depth_mm": (0, 15, 25, 35, np.inf)}
+
+
+def recall_by(rows: pd.DataFrame, column: str, edges) -> pd.DataFrame:
+    """One row per head and configuration, one column per bin of the true sources' ``column``:
+    the fraction of those true sources recalled, and (in brackets) how many there are.
+    """
+    out = []
+    for (head, name), g in rows.groupby(["head", "config"], sort=False):
+        value, hit = _pooled(g[column].astype(str)), _pooled(g["true_recalled"].astype(str))
+        bins = np.digitize(value, edges[1:-1])
+        row = dict(head=head, config=name)
+        for k in range(len(edges) - 1):
+            inside = bins == k
+            row[f"[{edges[k]:g}, {edges[k + 1]:g})"] = (f"{hit[inside].mean():.2f} ({inside.sum()})"
+                                                     if inside.any() else "")
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def with_snr_bins(table: pd.DataFrame) -> pd.DataFrame:

@@ -2,10 +2,10 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import crop
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     stc, evoked, residual = crop.crop_results(
         mne.read_source_estimate(snakemake.input.lh),
         mne.read_evokeds(snakemake.input.evoked, verbose="error")[0],

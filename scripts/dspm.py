@@ -3,10 +3,10 @@ import mne
 
 from tfmxne_workflow import atomic
 from tfmxne_workflow.errors import exit_on_bad_input
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import dspm
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     stc = dspm.dspm_on_solve_window(
         mne.read_evokeds(snakemake.input.evoked, verbose="error")[0],
         mne.read_forward_solution(snakemake.input.fwd, verbose="error"),

@@ -10,10 +10,10 @@ import mne
 import pandas as pd
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import common_space, group
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
     tables = {rid: pd.read_csv(f, sep="\t", na_values="n/a") for rid, f in zip(p.recordings, inp.sources)}
     records = {rid: json.loads(open(f, encoding="utf-8").read()) for rid, f in zip(p.recordings, inp.convergence)}

@@ -2,10 +2,10 @@
 import pandas as pd
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import group
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     read = lambda f: pd.read_csv(f, sep="\t", na_values="n/a", keep_default_na=False)  # noqa: E731
     conditions = {
         name: (read(s), read(c))

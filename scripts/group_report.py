@@ -5,10 +5,10 @@ import mne
 import pandas as pd
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import group_report
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     inp, p = snakemake.input, snakemake.params
     read = lambda f: pd.read_csv(f, sep="\t", na_values="n/a", keep_default_na=False)  # noqa: E731
     files = {key: files for key, *files in zip(p.estimates, inp.stc, inp.signed, strict=True)}

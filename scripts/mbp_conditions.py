@@ -3,10 +3,10 @@ import mne
 import pandas as pd
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     epochs = mne.read_epochs(snakemake.input.epochs, preload=False, verbose="error")
     selectors = snakemake.params.selectors
     labels = snakemake.params.labels

@@ -2,10 +2,10 @@
 import mne
 
 from tfmxne_workflow import atomic, mbp
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
     evoked = mbp.evoked_of(epochs, snakemake.params.name, snakemake.params.selector,
                            snakemake.input.get("evoked"))

@@ -2,11 +2,11 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import forward
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     fwd = forward.read_precomputed(snakemake.input.fwd, snakemake.wildcards.subject)
     forward.check_forward_channels(fwd, mne.io.read_info(snakemake.input.epochs, verbose="error"),
                                    f"mne-bids-pipeline's forward {snakemake.input.fwd}")

@@ -2,10 +2,10 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     info = mne.io.read_info(snakemake.input.epochs, verbose="error")
     with atomic.atomic_path(snakemake.output[0]) as tmp:
         mne.io.write_info(tmp, info)

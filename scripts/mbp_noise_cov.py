@@ -2,11 +2,11 @@
 import mne
 
 from tfmxne_workflow import atomic, mbp
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import noise_cov
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     inp = snakemake.input
     epochs = mne.read_epochs(inp.epochs, preload="noise_cov" not in inp.keys(), verbose="error")
     if "noise_cov" in inp.keys():

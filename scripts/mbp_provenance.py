@@ -1,7 +1,7 @@
 """Rule mbp_provenance: where the data came from (MBP version, its steps, its config file)."""
 from tfmxne_workflow import atomic, mbp
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     atomic.write_json(snakemake.output[0], mbp.provenance(
         snakemake.params.mbp_root, snakemake.input.config, snakemake.params.task))

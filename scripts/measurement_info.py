@@ -2,13 +2,13 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import ingest
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     info = ingest.measurement_info(
-        snakemake.input.raw, snakemake.params.ch_types
+        snakemake.input.raw, snakemake.params.ch_types, snakemake.params.montage
     )
     with atomic.atomic_path(snakemake.output[0]) as tmp:
         mne.io.write_info(tmp, info)

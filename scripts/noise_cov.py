@@ -2,12 +2,12 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import noise_cov
 from tfmxne_workflow.errors import exit_on_bad_input
 
 # Bad input: the log has the traceback, the console one line (exit_on_bad_input).
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     opts = snakemake.params.noise_cov
     epochs = mne.read_epochs(snakemake.input.epochs, verbose="error")
     if opts["source"] == "empty_room":

@@ -6,10 +6,10 @@ import mne
 import pandas as pd
 
 from tfmxne_workflow import atomic, mbp
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import report
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     inp = snakemake.input
     labels = pd.read_csv(inp.conditions, sep="\t", dtype=str).set_index("label")["trial_type"]
     truth = pd.read_csv(inp.truth[0], sep="\t") if inp.truth else None

@@ -2,10 +2,10 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import solve
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     inp = snakemake.input
     dspm = mne.read_source_estimate(inp.dspm) if "dspm" in inp.keys() else None
     solution = solve.solve_recording(

@@ -8,10 +8,10 @@ import json
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import common_space, sources, stability
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     with open(snakemake.input.convergence, encoding="utf-8") as f:
         record = json.load(f)
     table = sources.sources_table(

@@ -1,9 +1,9 @@
 """Rule study_summary: one table (TSV + HTML) over all subjects and conditions."""
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import summary
 
-with logging_to(snakemake.log[0]):
+with job_context(snakemake):
     table = summary.study_table(
         snakemake.input.sources, snakemake.input.convergence, snakemake.input.conditions
     )

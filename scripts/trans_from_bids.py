@@ -2,11 +2,11 @@
 import mne
 
 from tfmxne_workflow import atomic
-from tfmxne_workflow.logs import logging_to
+from tfmxne_workflow.jobs import job_context
 from tfmxne_workflow.stages import forward
 from tfmxne_workflow.errors import exit_on_bad_input
 
-with exit_on_bad_input(), logging_to(snakemake.log[0]):
+with exit_on_bad_input(), job_context(snakemake):
     trans = forward.trans_from_bids(
         snakemake.input.raw, snakemake.params.fs_subject, snakemake.params.subjects_dir,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,48 @@ def tiny_bids(tmp_path_factory):
     return write_tiny_bids(tmp_path_factory.mktemp("tiny") / "bids")
 
 
+def remove_eeg_positions(root):
+    """Set every EEG position in the raw files of a tiny dataset (a copy) to zero, as some real files have it."""
+    for fname in Path(root).glob("sub-*/**/*_meg.fif"):
+        raw = mne.io.read_raw_fif(fname, preload=True, verbose="error")
+        for ch in raw.info["chs"]:
+            if ch["kind"] == mne.io.constants.FIFF.FIFFV_EEG_CH:
+                ch["loc"][:3] = 0.0
+        raw.save(fname, overwrite=True, verbose="error")
+
+
+#: The events.tsv :func:`repeat_an_event` changes, and the onset (s) of its repeated event.
+REPEATED_EVENTS, REPEATED_ONSET = "sub-01/meg/sub-01_task-tiny_run-02_events.tsv", 3.0
+
+
+def repeat_an_event(root):
+    """Add a 'Left visual' event at the onset of an 'auditory/left' one (two events on one sample)."""
+    import pandas as pd
+
+    tsv = Path(root) / REPEATED_EVENTS
+    events = pd.read_csv(tsv, sep="\t", dtype=str, keep_default_na=False)
+    row = events.index[events["onset"].astype(float) == REPEATED_ONSET][0]
+    assert events.loc[row, "trial_type"] == "auditory/left"
+    extra = events.loc[[row]].assign(trial_type="Left visual", value="2")
+    pd.concat([events.loc[:row], extra, events.loc[row + 1:]]).to_csv(tsv, sep="\t", index=False)
+
+
+@pytest.fixture(scope="session")
+def unplaced_bids(tiny_bids, tmp_path_factory):
+    """The tiny dataset without EEG positions in its raw files (do not modify)."""
+    root = shutil.copytree(tiny_bids, tmp_path_factory.mktemp("unplaced") / "bids")
+    remove_eeg_positions(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def repeated_bids(tiny_bids, tmp_path_factory):
+    """The tiny dataset with two events on one sample in run 2 (do not modify)."""
+    root = shutil.copytree(tiny_bids, tmp_path_factory.mktemp("repeated") / "bids")
+    repeat_an_event(root)
+    return root
+
+
 @functools.lru_cache(maxsize=None)
 def _no_slurm_bin():
     """A folder with an ``scontrol`` that fails at once (see :func:`snakemake_env`)."""
@@ -81,24 +124,26 @@ def _no_slurm_bin():
     return folder
 
 
-def snakemake_env(slurm=False):
+def snakemake_env(slurm=False, thread_caps=True):
     """Environment of the test workflow runs: single-threaded BLAS, fixed hash seed.
 
-    Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
+    ``thread_caps=False`` leaves the BLAS/OpenMP thread variables as they are, so that
+    each job's threads are the ones its rule gives it (tfmxne_workflow.jobs). Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
     config``; where the SLURM client is installed without a reachable controller (this
     machine, after ``make test-slurm``) that call waits ~9 s on every invocation. Unless
     ``slurm`` is True, an ``scontrol`` that fails at once comes first on the PATH.
     """
     path = os.environ["PATH"] if slurm else f"{_no_slurm_bin()}{os.pathsep}{os.environ['PATH']}"
-    return dict(os.environ, PATH=path, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
-                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    caps = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+    return dict(os.environ, PATH=path, PYTHONHASHSEED="0", **(caps if thread_caps else {}))
 
 
-def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefile=REPO / "Snakefile"):
+def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefile=REPO / "Snakefile",
+                  thread_caps=True):
     """Run the workflow of this repository (or ``snakefile``) in ``workdir``; returns the CompletedProcess."""
     cmd = [SNAKEMAKE, "-s", str(snakefile), "--directory", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          env=snakemake_env(slurm))
+                          env=snakemake_env(slurm, thread_caps))
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

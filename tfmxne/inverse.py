@@ -27,7 +27,7 @@ from .solver import active_positions, logger, solve
 from .stft import TFDictionary
 from .stability import stability_selection
 from .sure import _correlated, ar1_time_cov, lag1_correlation, sure_path
-from .threads import on_one_blas_thread
+from .threads import allowed, on_one_blas_thread
 
 
 def _edge_taper(n_times, sfreq, size):
@@ -368,7 +368,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     residual : Evoked
         Data minus the fit; only if ``return_residual``.
     info : dict
-        Convergence record; only if ``return_info``.
+        Convergence record (``n_threads``: the solver's threads, :mod:`tfmxne.threads`);
+        only if ``return_info``.
     """
     _check_reference(evoked)
     all_ch_names, info = evoked.ch_names, evoked.info
@@ -485,7 +486,7 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if return_info:
         outputs.append(dict(
             p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
-            converged=res.converged, gap=res.gap, tol=tol_abs,
+            converged=res.converged, gap=res.gap, tol=tol_abs, n_threads=allowed(),
             alpha_max=100 * a_max, alpha=alpha, alpha_space=alpha_space,
             alpha_time=alpha_time,
             active_vertices=_vertices(prepared.src,

@@ -41,6 +41,9 @@ SFREQ = 600.614990234375 / 4
 COV_METHOD = "ledoit_wolf"
 #: Size of the pool of simulation dipoles per head.
 POOL_SIZE = 3000
+#: The bad channels of MNE's sample recording (its raw file marks them; the evoked and
+#: covariance files here do not): MEG 2443's noise is far above its neighbours'.
+SAMPLE_BADS = ("MEG 2443", "EEG 053")
 #: Epoch window (s) of the simulated trials; the workflow's defaults.
 EPOCH_TMIN, EPOCH_TMAX = -0.2, 0.5
 
@@ -56,6 +59,15 @@ class Head:
     pool_hemi: np.ndarray  # (n_pool,) 'lh' / 'rh'
     pool_gain: np.ndarray  # (n_channels, n_pool) fixed-orientation gains, info order
     noise_cov: np.ndarray  # (n_channels, n_channels) single-trial noise covariance
+    inner_skull_mm: np.ndarray  # (n_vertices, 3) the inner skull's vertices, MRI (mm)
+    bads: list = field(default_factory=list)  # the recording's bad channels (raw recordings)
+
+    @cached_property
+    def pool_depth_mm(self) -> np.ndarray:
+        """Depth of each simulation dipole: its distance (mm) to the nearest inner-skull vertex."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.inner_skull_mm).query(self.pool_mm)[0]
 
     @cached_property
     def noise_factor(self):
@@ -75,6 +87,11 @@ class Head:
 
         cov = mne.Covariance(self.noise_cov, self.info["ch_names"], [], self.info["projs"], 1000)
         return mne.cov.compute_whitener(cov, self.info, verbose=False)[0]
+
+    @cached_property
+    def rank(self) -> int:
+        """Rank of the whitened data (channels minus projectors)."""
+        return int(np.linalg.matrix_rank(self.whitener))
 
 
 @dataclass
@@ -156,7 +173,8 @@ def sample_head(sample_dir, work_dir, spacing: str = "oct5") -> Head:
 
     hemi, rr, gain = _cached_pool(work_dir, f"sample-{spacing}", make)
     c = mne.pick_channels_cov(cov, info["ch_names"], ordered=True, verbose=False)
-    return Head("sample MEG+EEG", info, fwd, rr, hemi, gain, c["data"])
+    skull = mne.read_surface(paths["inner_skull"])[0]
+    return Head("sample MEG+EEG", info, fwd, rr, hemi, gain, c["data"], skull, list(SAMPLE_BADS))
 
 
 def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head:
@@ -207,7 +225,8 @@ def template_eeg_head(work_dir, spacing: str = "oct5", bem_ico: int = 4) -> Head
         return hemi, rr, gain
 
     hemi, rr, gain = _cached_pool(work_dir, f"template-eeg-{spacing}", make)
-    return Head("template EEG", info, fwd, rr, hemi, gain, _demo_noise_cov(info, gain))
+    skull = template.template_inner_skull(4)[0] * 1e3
+    return Head("template EEG", info, fwd, rr, hemi, gain, _demo_noise_cov(info, gain), skull)
 
 
 def _demo_noise_cov(info, pool_gain: np.ndarray) -> np.ndarray:
@@ -252,8 +271,12 @@ def gabor(times: np.ndarray, freq: float, latency: float, duration: float) -> np
     return np.exp(-0.5 * ((times - latency) / sigma) ** 2) * np.cos(2 * np.pi * freq * (times - latency))
 
 
-def simulate_recording(head: Head, seed: int) -> Recording:
-    """One benchmark recording (see the module docstring); fully determined by ``seed``."""
+def simulate_recording(head: Head, seed: int, raw: bool = False) -> Recording:
+    """One benchmark recording (see the module docstring); fully determined by ``seed``.
+
+    ``raw``: the same sources and trial count as a continuous recording through the
+    workflow's own ingestion (:func:`_record_raw`) instead of simulated epochs.
+    """
     rng = np.random.default_rng(seed)
     truth = []
     for k in _draw_sources(rng, head):
@@ -265,7 +288,7 @@ def simulate_recording(head: Head, seed: int) -> Recording:
         truth.append(dict(pool_index=k, pos_mm=head.pool_mm[k], hemi=str(head.pool_hemi[k]), freq_hz=freq,
                           duration_s=duration, latency_s=latency, amplitude_nAm=amp))
     nave = int(round(np.exp(rng.uniform(np.log(20), np.log(200)))))
-    return _record(head, seed, truth, nave, rng)
+    return (_record_raw if raw else _record)(head, seed, truth, nave, rng)
 
 
 def simulate_sources(head: Head, sources: list, nave: int, seed: int) -> Recording:
@@ -279,19 +302,67 @@ def simulate_sources(head: Head, sources: list, nave: int, seed: int) -> Recordi
     return _record(head, seed, truth, nave, np.random.default_rng(seed))
 
 
-def _record(head: Head, seed, truth, nave, rng) -> Recording:
-    """The sources of ``truth`` plus ``nave`` trials of noise, averaged; the baseline covariance."""
-    import mne
-
-    info = head.info
-    times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
-    signal = np.zeros((info["nchan"], len(times)))
+def _source_signal(head: Head, truth, times) -> np.ndarray:
+    """Sensor data (T) of the true sources, one epoch of ``times`` (s)."""
+    signal = np.zeros((head.info["nchan"], len(times)))
     for src in truth:
         if src["freq_hz"] is None:
             shape = np.exp(-0.5 * ((times - src["latency_s"]) / (src["duration_s"] / 4.0)) ** 2)
         else:
             shape = gabor(times, src["freq_hz"], src["latency_s"], src["duration_s"])
         signal += np.outer(head.pool_gain[:, src["pool_index"]], src["amplitude_nAm"] * 1e-9 * shape)
+    return signal
+
+
+def _ar1(white: np.ndarray) -> np.ndarray:
+    """AR(1) colouring (:data:`NOISE_AR`) along the last axis, unit stationary variance."""
+    from scipy.signal import lfilter
+
+    white[..., 0] /= np.sqrt(1 - NOISE_AR**2)  # the first sample at the stationary variance
+    return lfilter([np.sqrt(1 - NOISE_AR**2)], [1.0, -NOISE_AR], white, axis=-1)
+
+
+def _record_raw(head: Head, seed, truth, nave, rng) -> Recording:
+    """``nave`` trials in one continuous recording, through the workflow's ingestion.
+
+    The trials start 1.0-1.4 s apart (uniform) in continuous noise of the head's
+    covariance and AR(1) colouring, the recording's bad channels marked; the run goes through the epochs stage
+    (:func:`tfmxne_workflow.stages.ingest.preprocess_raw`, ``epoch_run``: the schema's
+    default filtering, epoch window, baseline and rejection) and the noise-covariance stage
+    (:func:`tfmxne_workflow.stages.noise_cov.baseline_covariance`: the default ``shrunk``).
+    """
+    import mne
+
+    from tfmxne_workflow.stages import ingest, noise_cov
+
+    settings = settings_of({})
+    prep, cov_opts = settings["preprocessing"], settings["noise_cov"]
+    epoch = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1)
+    onsets = np.round(SFREQ * (2.0 + np.cumsum(rng.uniform(1.0, 1.4, nave)))).astype(int)
+    n_times = onsets[-1] + int(2.0 * SFREQ)
+    data = head.noise_factor @ _ar1(rng.standard_normal((head.info["nchan"], n_times)))
+    signal = _source_signal(head, truth, epoch / SFREQ)
+    for onset in onsets:
+        data[:, onset + epoch] += signal
+    raw = mne.io.RawArray(data, head.info, verbose=False)
+    raw.info["bads"] = list(head.bads)  # as the recording's channels.tsv marks them
+    raw.set_annotations(mne.Annotations(onsets / SFREQ, 0.0, "stim"))
+    raw = ingest.preprocess_raw(raw, prep["ch_types"], prep["l_freq"], prep["h_freq"], prep["montage"])
+    epochs = ingest.epoch_run(raw, {"stim": "stim"}, prep["tmin"], prep["tmax"], prep["baseline"],
+                              prep["reject"], prep["decim"], prep["event_repeated"])
+    cov = noise_cov.baseline_covariance(epochs, tmax=cov_opts["tmax"], method=cov_opts["method"])
+    evoked = ingest.make_evoked(epochs, "stim", "stim")
+    _add_snr(truth, head, evoked.nave)
+    return Recording(seed, evoked, cov, truth)
+
+
+def _record(head: Head, seed, truth, nave, rng) -> Recording:
+    """The sources of ``truth`` plus ``nave`` trials of noise, averaged; the baseline covariance."""
+    import mne
+
+    info = head.info
+    times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
+    signal = _source_signal(head, truth, times)
     white = rng.standard_normal((nave, info["nchan"], len(times)))
     for t in range(1, len(times)):  # AR(1) colouring with unit stationary variance
         white[:, :, t] = NOISE_AR * white[:, :, t - 1] + np.sqrt(1 - NOISE_AR**2) * white[:, :, t]
@@ -304,14 +375,20 @@ def _record(head: Head, seed, truth, nave, rng) -> Recording:
 
 
 def _add_snr(truth, head: Head, nave: int) -> None:
-    """Peak SNR of each true source in the average.
+    """Peak SNR and depth of each true source in the average.
 
-    ``amp * ||W g|| * sqrt(nave)`` with ``W`` the whitener of the true noise covariance
-    (projectors applied).
+    ``snr``: ``amp * ||W g|| * sqrt(nave)`` with ``W`` the whitener of the true noise
+    covariance (projectors applied): the whitened field's norm at the peak, i.e. the SNR of
+    a matched filter (a dipole fit) at one sample. ``gfp_snr``: the source alone's whitened
+    global field power at its peak, ``snr ** 2 / rank`` (:meth:`mne.Evoked.plot_white`'s
+    chi-squared scale, on which noise alone is about 1). ``depth_mm``:
+    :attr:`Head.pool_depth_mm`.
     """
     for src in truth:
         g = head.whitener @ head.pool_gain[:, src["pool_index"]]
         src["snr"] = float(src["amplitude_nAm"] * 1e-9 * np.linalg.norm(g) * np.sqrt(nave))
+        src["gfp_snr"] = src["snr"] ** 2 / head.rank
+        src["depth_mm"] = float(head.pool_depth_mm[src["pool_index"]])
 
 
 # ---------------------------------------------------------------------------
@@ -319,6 +396,14 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 #: The study keys the schema requires, which a simulated recording (no BIDS dataset) leaves unused.
 NO_STUDY = {"bids_root": "", "task": ""}
+
+
+def settings_of(config: dict):
+    """The plan's settings of ``config`` (as a user writes it) for recordings without a study."""
+    from tfmxne_workflow.plan.config import resolve
+    from tfmxne_workflow.plan.settings import Settings
+
+    return Settings(resolve({**NO_STUDY, **config})[0])
 
 
 class Run(NamedTuple):
@@ -340,24 +425,12 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     recording and settings.
     """
     from tfmxne_workflow.plan import auto
-    from tfmxne_workflow.plan.config import resolve
-    from tfmxne_workflow.plan.settings import Settings
-    from tfmxne_workflow.stages import crop, dspm, solve, sources
+    from tfmxne_workflow.stages import crop, solve, sources
 
-    settings = Settings(resolve({**NO_STUDY, **config})[0])
+    settings = settings_of(config)
     view = settings.solve(auto.modality(auto.good_channel_types(recording.evoked.info)))
-    start = time.perf_counter()
-    weights = None
-    if view["weights"]:
-        key = (recording.seed, repr(settings.dspm()))
-        if dspm_cache is not None and key in dspm_cache:
-            weights, dspm_time = dspm_cache[key]
-            start -= dspm_time
-        else:
-            weights = dspm.dspm_on_solve_window(recording.evoked, head.forward, recording.noise_cov,
-                                                settings.dspm())
-            if dspm_cache is not None:
-                dspm_cache[key] = weights, time.perf_counter() - start
+    weights, dspm_time = dspm_prior(recording, head, settings, dspm_cache) if view["weights"] else (None, 0.0)
+    start = time.perf_counter() - dspm_time
     solution = solve.solve_recording(recording.evoked, head.forward, recording.noise_cov, view, dspm=weights)
     elapsed = time.perf_counter() - start
     window = settings["crop"]
@@ -365,6 +438,25 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     table = sources.sources_table(stc, head.forward, solution.record, "", solution.signed,
                                   **settings.spectra(), **settings.merge(), resamples=solution.resamples)
     return Run(stc, solution.record, elapsed, table)
+
+
+def dspm_prior(recording: Recording, head: Head, settings, dspm_cache: dict | None = None):
+    """The dSPM stage's prior of ``recording`` with ``settings``' dSPM view, and its time (s).
+
+    ``dspm_cache`` (dict) keeps each recording's prior per dSPM view: computed once for
+    every configuration that uses it, and timed as if computed each time.
+    """
+    from tfmxne_workflow.stages import dspm
+
+    key = (recording.seed, repr(settings.dspm()))
+    if dspm_cache is None or key not in dspm_cache:
+        start = time.perf_counter()
+        weights = dspm.dspm_on_solve_window(recording.evoked, head.forward, recording.noise_cov,
+                                            settings.dspm())
+        if dspm_cache is None:
+            return weights, time.perf_counter() - start
+        dspm_cache[key] = weights, time.perf_counter() - start
+    return dspm_cache[key]
 
 
 def source_positions_mm(forward) -> list[np.ndarray]:
@@ -391,7 +483,7 @@ def score(sources, truth) -> dict:
     ``n_without_frequency``. An estimate farther than :data:`SPURIOUS_MM` from every true
     source is *spurious*; one within :data:`RECALL_MM` of a true source that a nearer
     estimate recalls, and itself nearest to none, is a *duplicate* (the same source counted
-    again).
+    again). ``hit``: per true source, whether it is recalled.
     """
     est, peaks = estimate_positions(sources)
     frequencies = sources["peak_frequency_hz"].to_numpy(float)
@@ -409,7 +501,7 @@ def score(sources, truth) -> dict:
                 error_mm=[float(x) for x in nearest[hit]], latency_error_s=[float(x) for x in lat],
                 frequency_error_hz=[abs(x) for x in freq if np.isfinite(x)],
                 n_without_frequency=int(sum(not np.isfinite(x) for x in freq)),
-                all_recalled=bool(hit.all()))
+                all_recalled=bool(hit.all()), hit=[bool(h) for h in hit])
 
 
 def _duplicates(dist, matched) -> int:

@@ -3,19 +3,22 @@
 The same cases through the workflow (exit status, console, nothing written) are in
 tests/workflow/test_bad_input_workflow.py.
 """
+import json
 import logging
 import os
 import shutil
 
 import mne
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPEATED_EVENTS, REPO
+from mne.io.constants import FIFF
 
 from tfmxne_workflow import dataset
 from tfmxne_workflow.errors import BadInput, exit_on_bad_input
-from tfmxne_workflow.plan import checks
+from tfmxne_workflow.plan import checks, make_plan
 from tfmxne_workflow.plan import config as plan_config
 from tfmxne_workflow.dataset import Recording
 from tfmxne_workflow.stages import forward, ingest, noise_cov
@@ -323,6 +326,99 @@ def test_freesurfer_subject_missing(tmp_path):
         checks.check_freesurfer(tmp_path, "sub-{subject}", ["01", "02"], None, [])
     with pytest.raises(BadInput, match="forward.subjects_dir '.*nope' does not exist"):
         checks.check_freesurfer(tmp_path / "nope", "sub-{subject}", ["01"], None, [])
+
+
+# --------------------------------------------------------------------------------------
+# EEG positions and repeated events (found before any job)
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def plan_of(tmp_path, monkeypatch):
+    """make_plan of the tiny task of a dataset, run in a fresh folder (it keeps its scan there)."""
+    monkeypatch.chdir(tmp_path)
+    return lambda bids, **config: make_plan({"bids_root": str(bids), "task": "tiny", **config}, REPO)
+
+
+def test_eeg_without_positions_is_named_with_the_montage_fix(unplaced_bids, plan_of):
+    with pytest.raises(BadInput) as info:
+        plan_of(unplaced_bids)
+    assert str(info.value) == (
+        "18 good EEG channel(s) of sub-01 (sub-01_task-tiny_run-01_meg.fif) have no position: Fp1, Fp2, F7, "
+        "F3, Fz, F4, F8, T7, C3, Cz and 8 more; the forward model needs them: set preprocessing.montage to "
+        "the cap's layout (one of MNE's built-in montages, e.g. colin27_1020 or colin27_1005), add their "
+        "positions to the dataset (*_electrodes.tsv), or mark them bad in *_channels.tsv (status 'bad')")
+    plan_of(unplaced_bids, preprocessing={"montage": "colin27_1020"})
+    plan_of(unplaced_bids, preprocessing={"ch_types": ["meg"]})  # no EEG in the forward
+    with pytest.raises(BadInput, match="forward.fname 'nowhere.fif' resolves to no file"):  # past the positions
+        plan_of(unplaced_bids, forward={"source": "precomputed", "fname": "nowhere.fif"})
+
+
+def test_eeg_channels_a_montage_lacks_are_named(tiny_bids, unplaced_bids):
+    (rec,) = dataset.find_recordings(unplaced_bids, "tiny", "meg")
+    with pytest.raises(BadInput) as info:
+        checks.check_eeg_positions([rec], None, "biosemi16")
+    assert str(info.value).startswith(
+        "4 good EEG channel(s) of sub-01 (sub-01_task-tiny_run-01_meg.fif) have no position: F7, F8, P7, P8; "
+        "preprocessing.montage 'biosemi16' does not have them: set it to the montage of the cap, or mark them "
+        "bad in *_channels.tsv")
+    checks.check_eeg_positions([rec], ["mag"], "biosemi16")
+    (placed,) = dataset.find_recordings(tiny_bids, "tiny", "meg")
+    checks.check_eeg_positions([placed], None, None)
+    with pytest.raises(BadInput, match="montage 'biosemi16' does not have them"):  # the montage replaces them
+        checks.check_eeg_positions([placed], None, "biosemi16")
+    with pytest.raises(BadInput, match=r"preprocessing.montage 'standard-1020' is not one of MNE's built-in "
+                                       r"montages; set it to one of .*colin27_1020, "):
+        checks.check_eeg_positions([rec], None, "standard-1020")
+
+
+def test_eeg_positions_from_electrodes_tsv(tiny_bids, unplaced_bids, tmp_path):
+    """mne-bids takes the positions of an *_electrodes.tsv over the file's: so does the check."""
+    folder = shutil.copytree(unplaced_bids / "sub-01" / "meg", tmp_path / "sub-01" / "meg")
+    info = ingest.read_raw(tiny_bids / "sub-01" / "meg" / "sub-01_task-tiny_run-01_meg.fif").info
+    rows = [[ch["ch_name"], *ch["loc"][:3]] for ch in info["chs"] if ch["kind"] == FIFF.FIFFV_EEG_CH]
+    coordsystem = folder / "sub-01_coordsystem.json"
+    coordsystem.write_text(json.dumps({**json.loads(coordsystem.read_text()), "EEGCoordinateSystem": "ElektaNeuromag",
+                                       "EEGCoordinateUnits": "m"}))
+    rec = Recording("01", None, [folder / "sub-01_task-tiny_run-01_meg.fif"])
+    electrodes = pd.DataFrame(rows, columns=["name", "x", "y", "z"]).astype(str)
+    electrodes.to_csv(folder / "sub-01_electrodes.tsv", sep="\t", index=False)
+    checks.check_eeg_positions([rec], None, None)
+    electrodes.loc[electrodes["name"] == "Fz", ["x", "y", "z"]] = "n/a"
+    electrodes.to_csv(folder / "sub-01_electrodes.tsv", sep="\t", index=False)
+    with pytest.raises(BadInput, match=r"1 good EEG channel\(s\) of sub-01 \(.*\) have no position: Fz; "):
+        checks.check_eeg_positions([rec], None, None)
+
+
+def test_eeg_positions_without_channels_tsv(unplaced_bids, tmp_path):
+    folder = shutil.copytree(unplaced_bids / "sub-01" / "meg", tmp_path / "sub-01" / "meg")
+    for tsv in folder.glob("*_channels.tsv"):
+        tsv.unlink()
+    rec = Recording("01", None, [folder / "sub-01_task-tiny_run-01_meg.fif"])
+    with pytest.raises(BadInput, match=r"good EEG channel\(s\) of sub-01 \(.*\) have no position: Fp1, Fp2, "):
+        checks.check_eeg_positions([rec], None, None)
+    checks.check_eeg_positions([rec], None, "colin27_1020")
+
+
+def test_repeated_events_are_named_with_the_event_repeated_fix(repeated_bids, plan_of):
+    with pytest.raises(BadInput) as info:
+        plan_of(repeated_bids)
+    assert str(info.value) == (
+        "sub-01 (sub-01_task-tiny_run-02_events.tsv) has 1 sample(s) with more than one event of the analysed "
+        "conditions: 3.000 s (auditory/left, Left visual); an epoch needs one event per sample: set "
+        "preprocessing.event_repeated to 'drop' (keep the first event of each sample) or 'merge' (one epoch, "
+        "counted in each of its conditions), or remove the repeated rows from the events.tsv")
+    plan_of(repeated_bids, preprocessing={"event_repeated": "drop"})
+    plan_of(repeated_bids, conditions=["Left visual"])  # one of them is not analysed
+
+
+@pytest.mark.parametrize(("onset", "repeated"), [("3.002", True), ("3.003", False)])
+def test_events_are_repeated_when_they_round_to_one_sample(repeated_bids, tmp_path, onset, repeated):
+    folder = shutil.copytree(repeated_bids / "sub-01" / "meg", tmp_path / "meg")
+    tsv = folder / REPEATED_EVENTS.split("/")[-1]
+    tsv.write_text(tsv.read_text().replace("3.0\t0.0\tLeft visual", f"{onset}\t0.0\tLeft visual"))
+    raw_file = folder / "sub-01_task-tiny_run-02_meg.fif"
+    found = dataset.repeated_events(raw_file, ["Left visual", "auditory/left"], "meg")  # 200 Hz: 2.5 ms
+    assert found == ([(3.0, ["auditory/left", "Left visual"])] if repeated else [])
 
 
 # --------------------------------------------------------------------------------------

@@ -84,3 +84,53 @@ def test_default_configuration_recovers_sources(head, recordings):
     assert recall >= RECALL_MIN, [s["recall"] for s in scores]
     assert spurious <= SPURIOUS_MAX, [s["spurious"] for s in scores]
 
+
+
+def test_truth_has_depth_and_both_snr_scales(head, recordings):
+    for rec in recordings:
+        for src in rec.truth:
+            # the cortex lies inside the inner skull, at most about 6 cm deep
+            assert 2.0 < src["depth_mm"] < 70.0
+            assert src["gfp_snr"] == pytest.approx(src["snr"] ** 2 / head.rank)
+    # 366 channels, 4 projectors (3 MEG SSP, EEG average reference)
+    assert head.rank == head.info["nchan"] - len(head.info["projs"])
+
+
+def test_raw_recording_goes_through_the_workflow_ingestion(head):
+    """The continuous route: the same sources and trials; the evoked's baseline is noise of
+    the head's level (whitened by the true covariance, one per channel), and the baseline
+    covariance is the default estimator's, for the good channels.
+    """
+    epochs_route = loc.simulate_recording(head, SEEDS[0])
+    rec = loc.simulate_recording(head, SEEDS[0], raw=True)
+    assert [s["pos_mm"].tolist() for s in rec.truth] == [s["pos_mm"].tolist() for s in epochs_route.truth]
+    assert rec.evoked.nave == epochs_route.evoked.nave  # nothing rejected at this noise level
+    assert rec.evoked.info["bads"] == list(loc.SAMPLE_BADS)
+    assert rec.noise_cov["method"] == "shrunk"
+    good = [k for k, name in enumerate(rec.evoked.ch_names) if name not in loc.SAMPLE_BADS]
+    baseline = rec.evoked.copy().apply_proj().data[:, rec.evoked.times < 0] * np.sqrt(rec.evoked.nave)
+    white = head.whitener[np.ix_(good, good)] @ baseline[good]
+    # the 1 Hz high-pass removes a little of the AR(1) noise's power: just under 1 per channel
+    assert 0.6 < np.mean(white**2) * len(good) / head.rank < 1.2
+
+
+def test_oracle_takes_each_recording_s_best_alpha():
+    rows = [dict(head="h", seed=seed, config=f"alpha-{a}", alpha=float(a), n_true=2,
+                 recall=recall, spurious=spurious)
+            for seed, scores in ((0, {95: (0.5, 0), 90: (1.0, 0), 80: (1.0, 3)}),
+                                 (1, {95: (0.5, 0), 90: (0.5, 0), 80: (0.5, 4)}))
+            for a, (recall, spurious) in scores.items()]
+    path = (95, 90, 80)
+    table = bench.with_oracle(pd.DataFrame(rows), path)
+    oracle = table[table.config == bench.ORACLE].set_index("seed")["alpha"]
+    assert oracle.to_dict() == {0: 90.0, 1: 95.0}  # the best F1; a tie goes to the larger alpha
+    # a recording without the whole path gets no oracle row
+    partial = bench.with_oracle(pd.DataFrame(rows[:-1]), path)
+    assert (partial.config == bench.ORACLE).sum() == 1
+
+
+def test_recall_by_stratum_counts_each_true_source():
+    rows = pd.DataFrame([dict(head="h", config="c", true_snr="2;7", true_recalled="0;1"),
+                         dict(head="h", config="c", true_snr="8", true_recalled="0")])
+    table = bench.recall_by(rows, "true_snr", (0, 3, 6, np.inf)).iloc[0]
+    assert table["[0, 3)"] == "0.00 (1)" and table["[3, 6)"] == "" and table["[6, inf)"] == "0.50 (2)"

@@ -12,7 +12,7 @@ import mne
 import pandas as pd
 import pytest
 import yaml
-from conftest import DEMO_CONFIG, run_snakemake
+from conftest import DEMO_CONFIG, remove_eeg_positions, repeat_an_event, run_snakemake
 
 from tfmxne_workflow.stages import ingest
 
@@ -82,6 +82,13 @@ CASES = {
         "Error: channel types ['grad'] requested (preprocessing.ch_types) but"]),
     "all_bad": (lambda root, tmp: _all_bad(root), {}, None, [
         "Error: all 23 mag/eeg channels are marked bad in {bids}/" + CHANNELS]),
+    "no_positions": (lambda root, tmp: remove_eeg_positions(root), {}, None, [
+        "Error: 18 good EEG channel(s) of sub-01 (sub-01_task-tiny_run-01_meg.fif) have no position: Fp1, Fp2",
+        "set preprocessing.montage to the cap's layout"]),
+    "repeated_event": (lambda root, tmp: repeat_an_event(root), {}, None, [
+        "Error: sub-01 (sub-01_task-tiny_run-02_events.tsv) has 1 sample(s) with more than one event of the "
+        "analysed conditions: 3.000 s (auditory/left, Left visual)",
+        "set preprocessing.event_repeated to 'drop'"]),
     "empty_room": (None, {"noise_cov": {"source": "empty_room"}}, None, [
         "Error: noise_cov.source is 'empty_room' but no empty-room recording is associated with",
         "add one to the dataset or set noise_cov.source: baseline"]),

@@ -39,7 +39,7 @@ def _run_script(name, inputs, outputs, params, log):
 
     runpy.run_path(str(REPO / "scripts" / f"{name}.py"), init_globals={"snakemake": SimpleNamespace(
         input=Namedlist(fromdict=inputs), output=Namedlist(fromdict=outputs),
-        params=Namedlist(fromdict=params), log=[str(log)])})
+        params=Namedlist(fromdict=params), log=[str(log)], threads=1)})
 
 
 def _write_inputs(tmp_path, head, rec):

@@ -138,9 +138,17 @@ def decide_group_enabled(enabled, n_subjects, common_space) -> bool:
 def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     """The checks of the data that run on the submitting host, before any job."""
     recordings = list(study.recordings.values())
-    fwd, ch_types = settings["forward"], settings["preprocessing"]["ch_types"]
+    fwd, prep = settings["forward"], settings["preprocessing"]
+    ch_types = prep["ch_types"]
     checks.check_raw_files(recordings)
     checks.check_channels(recordings, ch_types)
+    if settings["input"]["source"] == "bids":  # MBP's epochs and info come with their own
+        if prep["event_repeated"] == "error":
+            checks.check_repeated_events(study, settings["datatype"])
+        if fwd["source"] != "precomputed":
+            checks.check_eeg_positions(recordings, ch_types, prep["montage"])
+        elif prep["montage"]:
+            checks.montage_channels(prep["montage"])  # its name (the epochs use it)
     if settings["noise_cov"]["source"] == "empty_room":
         for r in recordings:
             dataset.empty_room_file(r.raw_files[0])

@@ -103,6 +103,74 @@ def check_channels(recordings, ch_types) -> None:
                 )
 
 
+def check_eeg_positions(recordings, ch_types, montage) -> None:
+    """The good EEG channels of every forward model have positions (the recording's, or the montage's).
+
+    Checks the first run of each recording, the one whose info the forward takes
+    (:func:`tfmxne_workflow.stages.ingest.measurement_info`): the names and status in its
+    ``channels.tsv``, and the montage's names (``preprocessing.montage``) or, without one,
+    the positions in the file's header. The run is read through mne-bids as the job reads
+    it, which is slower, only when that is not enough (no ``channels.tsv``, or an
+    ``*_electrodes.tsv`` beside it that mne-bids would apply).
+    """
+    import mne
+
+    from ..dataset import channels_tsv
+    from ..stages import ingest
+
+    if ch_types is not None and "eeg" not in ch_types:
+        return
+    covered = montage_channels(montage)
+    for rec in recordings:
+        raw_file = Path(rec.raw_files[0])
+        found = channels_by_type(channels_tsv(raw_file))
+        if found is None or (not montage and any(raw_file.parent.glob("*_electrodes.tsv"))):
+            info = ingest.read_raw(raw_file).info
+            eeg = [info.ch_names[k] for k in mne.pick_types(info, meg=False, eeg=True, exclude="bads")]
+        else:
+            info = None
+            eeg = [name for name, status in found.get("eeg", []) if status != "bad"]
+        if not eeg:
+            continue
+        if montage:
+            missing = [name for name in eeg if name.lower() not in covered]
+        else:
+            unplaced = set(ingest.unplaced_eeg(info or _header_info(raw_file)))
+            missing = [name for name in eeg if name in unplaced]
+        if missing:
+            where = f"sub-{rec.subject}{rec.ses} ({raw_file.name})"
+            raise BadInput(ingest.no_position_message(missing, where, montage))
+
+
+def montage_channels(montage) -> set | None:
+    """The lower-case channel names of ``preprocessing.montage`` (None without one)."""
+    from ..stages.ingest import make_montage
+
+    return {name.lower() for name in make_montage(montage).ch_names} if montage else None
+
+
+def _header_info(raw_file):
+    """The info in a raw file's header, without its BIDS sidecars (a FIF file's in milliseconds)."""
+    import mne
+
+    if raw_file.suffix == ".fif":
+        return mne.io.read_info(raw_file, verbose="error")
+    return mne.io.read_raw(raw_file, preload=False, verbose="error").info
+
+
+def check_repeated_events(study, datatype) -> None:
+    """No run has two events of its analysed conditions on one sample (``preprocessing.event_repeated: error``)."""
+    from ..dataset import events_tsv, repeated_events
+    from ..stages.ingest import repeated_events_message
+
+    for key, rec in study.recordings.items():
+        for raw_file in rec.raw_files:
+            repeats = repeated_events(raw_file, study.conditions[key], datatype)
+            if repeats:
+                raise BadInput(repeated_events_message(
+                    f"sub-{rec.subject}{rec.ses} ({events_tsv(raw_file).name})", repeats))
+
+
 def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
     """Every recording's precomputed forward exists, fits its channels and subject.
 

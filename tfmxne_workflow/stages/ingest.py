@@ -8,6 +8,7 @@ import mne
 import numpy as np
 
 from ..dataset import channels_tsv
+from ..errors import BadInput, shown_names
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,48 @@ def expand_ch_types(ch_types, info) -> list:
     return [t for t in present if any(t in types for types in expanded.values())]
 
 
-def preprocess_raw(raw, ch_types, l_freq, h_freq):
-    """Pick data channels, filter and add the EEG average reference projection.
+def make_montage(name):
+    """MNE's built-in montage ``name`` (``preprocessing.montage``); BadInput for another name."""
+    try:
+        return mne.channels.make_standard_montage(name)
+    except ValueError as err:
+        raise BadInput(
+            f"preprocessing.montage {name!r} is not one of MNE's built-in montages; set it to one of "
+            f"{', '.join(mne.channels.get_builtin_montages())} (or null for the recording's positions)"
+        ) from err
+
+
+def apply_montage(raw, montage) -> None:
+    """Set the EEG positions of ``raw`` (in place) from ``preprocessing.montage`` (None: keep them).
+
+    Channels match by name, ignoring case. EEG channels the montage lacks are left without
+    a position rather than refused here (``on_missing='ignore'``): the channels the forward
+    model needs are checked, and named, by :func:`measurement_info`. Data without EEG are
+    left as they are (a montage would replace their digitisation).
+    """
+    if montage and "eeg" in raw.get_channel_types(unique=True):
+        raw.set_montage(make_montage(montage), match_case=False, on_missing="ignore", verbose="error")
+
+
+def unplaced_eeg(info) -> list:
+    """The EEG channels of ``info`` without a position (``loc[:3]`` NaN or all zero), bad ones too."""
+    chs = [info["chs"][k] for k in mne.pick_types(info, meg=False, eeg=True, exclude=[])]
+    return [ch["ch_name"] for ch in chs if not np.isfinite(ch["loc"][:3]).all() or not ch["loc"][:3].any()]
+
+
+def no_position_message(names, where, montage) -> str:
+    """What to do about good EEG channels ``names`` of ``where`` that have no position."""
+    text = f"{len(names)} good EEG channel(s) of {where} have no position: {shown_names(names)}; "
+    if montage:
+        return text + (f"preprocessing.montage {montage!r} does not have them: set it to the montage of "
+                       "the cap, or mark them bad in *_channels.tsv (status 'bad')")
+    return text + ("the forward model needs them: set preprocessing.montage to the cap's layout (one of "
+                   "MNE's built-in montages, e.g. colin27_1020 or colin27_1005), add their positions "
+                   "to the dataset (*_electrodes.tsv), or mark them bad in *_channels.tsv (status 'bad')")
+
+
+def preprocess_raw(raw, ch_types, l_freq, h_freq, montage=None):
+    """Pick data channels, set the montage, filter and add the EEG average reference projection.
 
     Parameters
     ----------
@@ -107,6 +148,8 @@ def preprocess_raw(raw, ch_types, l_freq, h_freq):
         See :func:`expand_ch_types`.
     l_freq, h_freq : float | None
         Band edges of the FIR filter in Hz (``None``: no high-/low-pass).
+    montage : None | str
+        See :func:`apply_montage`.
 
     Returns
     -------
@@ -122,6 +165,7 @@ def preprocess_raw(raw, ch_types, l_freq, h_freq):
             "is corrupt or truncated: copy it again from its source"
         ) from err
     raw.pick(types, exclude=[])
+    apply_montage(raw, montage)
     check_data(raw)
     if l_freq is not None or h_freq is not None:
         raw.filter(l_freq, h_freq, picks="data", verbose="error")
@@ -159,7 +203,7 @@ def check_data(raw, flat_ratio=1e-4):
     if not finite.all():
         names = [ch for ch, ok in zip(raw.ch_names, finite.all(axis=1)) if not ok]
         raise ValueError(
-            f"{fname}: the data contain NaN or Inf values in {len(names)} channel(s): {_names(names)}; "
+            f"{fname}: the data contain NaN or Inf values in {len(names)} channel(s): {shown_names(names)}; "
             f"mark them bad in {channels} (status 'bad') or repair the recording"
         )
     std = data.std(axis=1)
@@ -173,20 +217,28 @@ def check_data(raw, flat_ratio=1e-4):
             flat += [ch for ch, s, ok in zip(raw.ch_names, std, sel) if ok and s <= flat_ratio * median]
     if flat:
         raise ValueError(
-            f"{fname}: flat channel(s) (no signal): {_names(flat)}; mark them bad in "
+            f"{fname}: flat channel(s) (no signal): {shown_names(flat)}; mark them bad in "
             f"{channels} (status 'bad') and run again"
         )
-
-
-def _names(names, n=10) -> str:
-    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
 
 
 def _has_average_reference(info) -> bool:
     return any("Average EEG reference" in p["desc"] for p in info["projs"])
 
 
-def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
+def repeated_events_message(where, repeats) -> str:
+    """What to do about events of ``where`` that share a sample.
+
+    ``repeats``: ``[(onset s, [trial types])]`` (:func:`tfmxne_workflow.dataset.repeated_events`).
+    """
+    shown = shown_names([f"{onset:.3f} s ({', '.join(types)})" for onset, types in repeats], limit=5)
+    return (f"{where} has {len(repeats)} sample(s) with more than one event of the analysed conditions: "
+            f"{shown}; an epoch needs one event per sample: set preprocessing.event_repeated to 'drop' "
+            "(keep the first event of each sample) or 'merge' (one epoch, counted in each of its "
+            "conditions), or remove the repeated rows from the events.tsv")
+
+
+def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1, event_repeated="error"):
     """Cut one preprocessed run into epochs around its events.
 
     Parameters
@@ -204,6 +256,9 @@ def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
         Peak-to-peak rejection thresholds by channel type; types the data lack are ignored.
     decim : int
         Decimation factor.
+    event_repeated : 'error' | 'drop' | 'merge'
+        What to do with events on one sample (:class:`mne.Epochs`); ``'error'`` raises
+        :func:`repeated_events_message`.
 
     Returns
     -------
@@ -217,16 +272,23 @@ def epoch_run(raw, labels: dict, tmin, tmax, baseline, reject, decim=1):
         return None
     events, _ = mne.events_from_annotations(raw, event_id=wanted, verbose="error")
     event_id = {label: codes[t] for label, t in labels.items() if t in wanted}
+    samples, counts = np.unique(events[:, 0], return_counts=True)
+    if event_repeated == "error" and (counts > 1).any():
+        names = {c: t for t, c in codes.items()}
+        repeats = [((s - raw.first_samp) / raw.info["sfreq"], [names[c] for c in events[events[:, 0] == s, 2]])
+                   for s in samples[counts > 1]]
+        raise BadInput(repeated_events_message(raw.filenames[0], repeats))
     types = raw.get_channel_types(unique=True)
     reject = {k: v for k, v in (reject or {}).items() if k in types} or None
     return mne.Epochs(
         raw, events, event_id=event_id, tmin=tmin, tmax=tmax, baseline=tuple(baseline) if baseline else None,
-        reject=reject, decim=decim, preload=True, on_missing="ignore", verbose="error",
+        reject=reject, decim=decim, preload=True, on_missing="ignore", event_repeated=event_repeated,
+        verbose="error",
     )
 
 
 def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
-                baseline, reject, decim=1):
+                baseline, reject, decim=1, montage=None, event_repeated="error"):
     """Read, preprocess and epoch every run of a recording, then concatenate them.
 
     Parameters
@@ -235,7 +297,7 @@ def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
         One raw file per run.
     labels : dict
         Safe condition label -> trial type.
-    ch_types, l_freq, h_freq, tmin, tmax, baseline, reject, decim
+    ch_types, l_freq, h_freq, tmin, tmax, baseline, reject, decim, montage, event_repeated
         See :func:`preprocess_raw` and :func:`epoch_run`.
 
     Returns
@@ -245,8 +307,8 @@ def make_epochs(raw_files, labels, *, ch_types, l_freq, h_freq, tmin, tmax,
     """
     per_run, dropped = [], {}
     for raw_file in raw_files:
-        raw = preprocess_raw(read_raw(raw_file), ch_types, l_freq, h_freq)
-        epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim)
+        raw = preprocess_raw(read_raw(raw_file), ch_types, l_freq, h_freq, montage)
+        epochs = epoch_run(raw, labels, tmin, tmax, baseline, reject, decim, event_repeated)
         if epochs is not None:
             for log in epochs.drop_log:
                 for reason in log:
@@ -295,7 +357,7 @@ def make_evoked(epochs, label: str, trial_type: str):
     return evoked
 
 
-def measurement_info(raw_file, ch_types=None):
+def measurement_info(raw_file, ch_types=None, montage=None):
     """Measurement info of a run's data channels (sensor geometry for the forward).
 
     Parameters
@@ -304,12 +366,24 @@ def measurement_info(raw_file, ch_types=None):
         The run's raw file.
     ch_types : None | list of str
         See :func:`expand_ch_types`.
+    montage : None | str
+        See :func:`apply_montage`.
 
     Returns
     -------
     info : mne.Info
-        As mne-bids reads it (bad channels from ``*_channels.tsv``), unfiltered, so the
-        forward model does not depend on any filter setting.
+        As mne-bids reads it (bad channels from ``*_channels.tsv``), with the montage,
+        unfiltered, so the forward model does not depend on any filter setting. Bad EEG
+        channels without a position are left out (the forward does not need them); a
+        good one raises :func:`no_position_message`.
     """
     raw = read_raw(raw_file)
-    return raw.pick(expand_ch_types(ch_types, raw.info), exclude=[]).info
+    raw.pick(expand_ch_types(ch_types, raw.info), exclude=[])
+    apply_montage(raw, montage)
+    unplaced = unplaced_eeg(raw.info)
+    good = [ch for ch in unplaced if ch not in raw.info["bads"]]
+    if good:
+        raise BadInput(no_position_message(good, raw_file, montage))
+    if unplaced:
+        logger.info("Bad EEG channels without a position left out of the forward: %s", shown_names(unplaced))
+    return raw.drop_channels(unplaced).info

@@ -101,7 +101,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
-        ``n_active`` per alpha and the selected ``alpha``), ``noise_alpha`` (None, or for
+        ``n_active`` per alpha and the selected ``alpha``), ``threads`` (the solver's threads:
+        as many as BLAS was allowed, :mod:`tfmxne.threads`), ``noise_alpha`` (None, or for
         ``alpha='noise'`` each noise draw's alpha_max in percent of the data's) and ``tf_peaks`` (per active
         source ``hemi``, ``vertex`` and ``peak_frequency_hz``: the frequency of its
         largest TF coefficient in the solver's own solution).
@@ -126,6 +127,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         "n_iter": int(info["n_iter"]),
         "alpha_max": float(info["alpha_max"]),
         "n_active": int(sum(len(v) for v in stc.vertices)),
+        "threads": int(info["n_threads"]),
         "alpha": float(info["alpha"]),
         "sure": info["sure"],
         "noise_alpha": None if info["noise_alpha"] is None else [float(a) for a in info["noise_alpha"]],

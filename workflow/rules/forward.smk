@@ -4,7 +4,8 @@
 #   precomputed  a -fwd.fif per subject/session from the forward.fname pattern
 # Source space and BEM solution are rules of their own, shared by every recording and
 # condition of a subject (of every subject, for the template). The forward takes the
-# sensor geometry from the raw file's info, so no preprocessing setting reruns it.
+# sensor geometry from the raw file's info, so of the preprocessing settings only
+# ch_types and montage (rule measurement_info) rerun it.
 
 
 rule template_subject:

@@ -8,6 +8,7 @@ rule measurement_info:
         recording_file("_info.fif"),
     params:
         ch_types=SETTINGS["preprocessing"]["ch_types"],
+        montage=SETTINGS["preprocessing"]["montage"],
         code=PLAN.code("measurement_info"),
     log:
         PATHS.log("measurement_info", RECORDING),
