@@ -55,6 +55,14 @@ def test_auto_is_decided_per_recording_from_its_channels(tiny_bids, in_tmp, ch_t
     assert ("weights_min" in settings) is AUTO_SETTINGS[kind]["weights"]
 
 
+def test_stability_selection_gives_the_solve_the_epochs_and_the_conditions_selector(tiny_bids, in_tmp):
+    plan = _plan(tiny_bids)
+    epochs = inputs.solve(plan, "01", "", "LeftVisual")["epochs"]
+    assert epochs == inputs.noise_cov(plan, "01", "")["epochs"]  # the recording's _epo.fif
+    assert inputs.epochs_selector(plan, "01", "", "LeftVisual") == "LeftVisual"  # the epochs' event id
+    assert "epochs" not in inputs.solve(_plan(tiny_bids, stability={"n_resamples": 0}), "01", "", "LeftVisual")
+
+
 def test_explicit_settings_are_kept(tiny_bids, in_tmp):
     plan = _plan(tiny_bids, dspm={"weights": True, "loose": 0.5}, tfmxne={"alpha": 40.0})
     settings = plan.solve_settings("01", "")

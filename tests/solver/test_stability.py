@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from test_inverse import SAMPLE, sample_data, small_forward  # noqa: F401 (fixtures)
+
 from tfmxne import TFDictionary, alpha_max, solve
 from tfmxne.solver import active_positions
 from tfmxne.stability import match, stability_selection
@@ -77,3 +79,38 @@ def test_a_resample_without_sources_confirms_nothing():
     np.testing.assert_allclose(stability.frequency, 0.5)
     assert np.isnan(stability.time_courses(1)[:, 0]).all()
     assert refit is result
+
+
+@pytest.mark.sample
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"sample data not found in {SAMPLE}")
+def test_the_solve_stage_resamples_halves_of_the_epochs_when_given(sample_data, small_forward):  # noqa: F811
+    """Epochs of the sample response plus noise of the covariance: their halves are the resamples."""
+    import mne
+
+    from tfmxne_workflow.plan.config import resolve
+    from tfmxne_workflow.plan.settings import Settings
+    from tfmxne_workflow.stages import solve as solve_stage
+    from tfmxne_workflow.stages import stability as stability_stage
+
+    evoked, cov = sample_data
+    evoked = evoked.copy().pick(["meg", "eeg"], exclude=[])
+    cov = cov.copy().pick_channels(evoked.ch_names, ordered=True)
+    e, v = np.linalg.eigh(cov.data)
+    trials = np.random.default_rng(0).standard_normal((12, *evoked.data.shape))
+    noise = np.einsum("ij,ejt->eit", v * np.sqrt(np.clip(e, 0, None)), trials)  # of the covariance
+    epochs = mne.EpochsArray(evoked.data + noise, evoked.info, tmin=evoked.times[0], verbose="error")
+    average = epochs.average()
+    settings = Settings(resolve({"tfmxne": {"alpha": 50.0, "tmin": 0.05, "tmax": 0.2},
+                                 "crop": {"tmin": 0.1, "tmax": 0.15},
+                                 "stability": {"n_resamples": 3}})[0]).solve("meg")
+    halves = solve_stage.solve_recording(average, small_forward, cov, settings, epochs=epochs)
+    drawn = solve_stage.solve_recording(average, small_forward, cov, settings)
+    assert (halves.record["resampling"], drawn.record["resampling"]) == ("trial halves", "noise")
+    np.testing.assert_array_equal(halves.stc.data, drawn.stc.data)  # the data's solution is the same
+    assert not np.allclose(halves.resamples["amplitude"], drawn.resamples["amplitude"], equal_nan=True)
+    # the resamples are the solves of the halves' averages
+    cropped = average.copy().crop(*settings["window"])
+    given = stability_stage.trial_halves(epochs, cropped, 3, settings["solver"]["random_state"])
+    direct = solve_stage.solve_tfmxne(cropped, small_forward, cov, resamples=given, **settings["solver"],
+                                      **stability_stage.solver_params(settings["stability"]))
+    np.testing.assert_array_equal(halves.resamples["amplitude"], direct.resamples["amplitude"])

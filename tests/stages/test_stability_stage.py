@@ -49,3 +49,45 @@ def test_the_record_survives_its_file(tmp_path):
     back = stability.read_resamples(fname)
     for key, value in _record().items():
         np.testing.assert_array_equal(back[key], value)
+
+
+def _epochs(n_epochs=40, seed=0):
+    """``n_epochs`` trials of a signal plus noise of a different level per channel (EEG and MEG)."""
+    import mne
+
+    rng = np.random.default_rng(seed)
+    info = mne.create_info(["EEG1", "EEG2", "MEG1"], 100.0, ["eeg", "eeg", "mag"])
+    info["bads"] = ["EEG2"]
+    times = np.arange(-20, 60) / 100.0
+    scale = np.array([[1e-6], [2e-6], [1e-13]])
+    data = scale * (np.sin(2 * np.pi * 8 * times) + rng.standard_normal((n_epochs, 3, len(times))))
+    return mne.EpochsArray(data, info, tmin=times[0], baseline=(None, 0), verbose="error")
+
+
+def test_trial_halves_are_halves_on_the_evoked_channels_and_times():
+    epochs = _epochs()
+    # as the solve gets it: the average, channels reordered, cropped to the solve window
+    evoked = epochs.average(picks="all").reorder_channels(["MEG1", "EEG1", "EEG2"]).crop(-0.1, 0.3)
+    halves = stability.trial_halves(epochs, evoked, 2000, random_state=0)
+    assert halves.shape == (2000, 3, len(evoked.times))
+    # over many halves their mean is the evoked and, drawn without replacement, the variance of
+    # an average of n/2 of n trials about the whole average is S^2 / n (S^2 over the trials)
+    scale = np.abs(evoked.data).max(axis=1, keepdims=True)  # per channel: EEG and MEG alike
+    np.testing.assert_allclose(halves.mean(axis=0) / scale, evoked.data / scale, atol=0.02)
+    trials = epochs.copy().crop(-0.1, 0.3).get_data(picks=evoked.ch_names)
+    expected = trials.var(axis=0, ddof=1) / len(epochs)
+    ratio = ((halves - evoked.data) ** 2).mean(axis=0) / expected
+    assert ratio.mean() == pytest.approx(1.0, abs=0.03), ratio.mean()
+    assert np.allclose(ratio, 1.0, atol=0.2)  # each channel and time
+    np.testing.assert_array_equal(stability.trial_halves(epochs, evoked, 3, random_state=1),
+                                  stability.trial_halves(epochs, evoked, 3, random_state=1))
+
+
+def test_too_few_trials_or_another_average_resample_the_noise(caplog):
+    caplog.set_level("INFO")
+    epochs = _epochs(n_epochs=3)
+    assert stability.trial_halves(epochs, epochs.average(), 5, 0) is None
+    assert "fewer than 4" in caplog.text
+    epochs = _epochs()
+    assert stability.trial_halves(epochs[:-1], epochs.average(), 5, 0) is None
+    assert "not the average" in caplog.text

@@ -1,6 +1,7 @@
 """input.source: mne-bids-pipeline. Bad input (fast), then mne-bids-pipeline itself on the demo study."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -223,6 +224,8 @@ def test_mbp_files_are_used_and_our_ingestion_did_not_run(mbp_run):
     np.testing.assert_array_equal(ours.data, mbp_cov.data[np.ix_(idx, idx)])
     conditions = pd.read_csv(f"{mbp_run['prefix']}_conditions.tsv", sep="\t")
     assert conditions["n_epochs"].tolist() == [len(clean["auditory"]), len(clean["visual"])]
+    # stability selection resamples halves of MBP's cleaned epochs of the condition
+    assert json.loads(Path(f"{mbp_run['prefix']}_desc-auditory_convergence.json").read_text())["resampling"] == "trial halves"
 
 
 @pytest.mark.slow

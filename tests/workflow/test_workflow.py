@@ -1,4 +1,5 @@
 """End to end on the demo dataset (one run per session), then caching checks by dry runs."""
+import json
 import re
 import shutil
 import zipfile
@@ -59,6 +60,8 @@ def test_outputs_are_bids_derivatives(demo_run):
             table = pd.read_csv(deriv / sub / "meg" / f"{stem}_sources.tsv", sep="\t")
             assert set(REQUIRED_COLUMNS) <= set(table.columns)
             assert len(table) > 0, f"{stem}: no active source"
+            record = json.loads((deriv / sub / "meg" / f"{stem}_convergence.json").read_text())
+            assert record["resampling"] == "trial halves"  # stability selection halves the epochs
 
 
 def test_the_defaults_find_every_simulated_source_at_its_frequency(demo_run):
@@ -104,7 +107,7 @@ def test_report_has_every_section(demo_run):
     html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
                    "time-frequency map", "Explained variance", "convergence", "Settings used",
-                   "localisation error"):
+                   "localisation error", "resamples: the averages of random halves of the trials"):
         assert needle in html, needle
 
 

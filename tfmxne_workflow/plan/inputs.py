@@ -155,11 +155,19 @@ def stage_inputs(plan, subject, ses, cond) -> dict:
 
 
 def solve(plan, subject, ses, cond) -> dict:
-    """:func:`stage_inputs`, and the dSPM estimate when the recording's solve is weighted."""
+    """:func:`stage_inputs`, the dSPM estimate if weighted, the epochs if stability selection halves them."""
     inputs = stage_inputs(plan, subject, ses, cond)
     if plan.uses_dspm(subject, ses):
         inputs["dspm"] = fill(plan.paths.condition_file("_dspm-lh.stc"), subject, ses, cond)
+    if plan.settings["stability"]["n_resamples"]:
+        inputs["epochs"] = (mbp_epochs(plan, subject, ses) if plan.mbp_input
+                            else fill(plan.paths.recording_file("_epo.fif"), subject, ses))
     return inputs
+
+
+def epochs_selector(plan, subject, ses, cond) -> str:
+    """What picks one condition's trials from its recording's epochs: its label, or MBP's selector."""
+    return mbp_selector(plan, subject, ses, cond) if plan.mbp_input else cond
 
 
 def solve_settings(plan, subject, ses, **_) -> dict:

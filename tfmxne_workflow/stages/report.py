@@ -40,6 +40,10 @@ def _summary_html(cond, ev) -> str:
                  f"{params.get('noise_margin'):g} x the 95th percentile of alpha_max over "
                  f"{len(draws)} draws of the noise alone ({draws.min():.3g}-{draws.max():.3g} % "
                  f"of the data's), floor {params.get('noise_floor'):g} %.</p>")
+    if record.get("resampling"):
+        what = ("the averages of random halves of the trials" if record["resampling"] == "trial halves"
+                else "the average plus a draw of its noise")
+        note += f"<p>Stability over {record['stability']['n_resamples']} resamples: {what}.</p>"
     return (
         f"<p>{found}. Solver: {verdict}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"

@@ -33,7 +33,7 @@ class Solution(NamedTuple):
     resamples: dict   # stability selection's candidates and resamples (stages.stability)
 
 
-def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
+def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None, epochs=None):
     """Solve one condition of a recording with the solve stage's ``settings``.
 
     Parameters
@@ -47,29 +47,41 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None):
         ``weights`` (with ``weights_min`` and ``weights_min_fallback``) and ``note``.
     dspm : mne.SourceEstimate | None
         The dSPM estimate on the solve window (needed when ``settings['weights']``).
+    epochs : mne.Epochs | None
+        The condition's epochs, whose average is ``evoked``: stability selection's
+        resamples are then the averages of random halves of them
+        (:func:`.stability.trial_halves`), else draws of the noise.
 
     Returns
     -------
     Solution
         As :func:`solve_tfmxne`, on the solve window; ``record`` also holds ``params``,
-        ``solve_window``, ``weights``, ``weights_min_used`` and ``weights_note``.
+        ``solve_window``, ``stability``, ``resampling`` (``"trial halves"``, ``"noise"``, or
+        None without stability selection), ``weights``, ``weights_min_used`` and
+        ``weights_note``.
     """
     if settings["weights"] and dspm is None:
         raise ValueError("settings['weights'] is true: give the dSPM estimate (dspm=...)")
     weights = dspm if settings["weights"] else None
     weights_min, note = (effective_weights_min(weights, settings["weights_min"], settings["weights_min_fallback"])
                          if weights is not None else (0.0, None))
-    solution = solve_tfmxne(solve_window(evoked, settings["window"]), forward, noise_cov,
-                            weights=weights, weights_min=weights_min, **settings["solver"],
-                            **stability.solver_params(settings["stability"]))
+    data = solve_window(evoked, settings["window"])
+    stability_params = stability.solver_params(settings["stability"])
+    halves = None
+    if epochs is not None and stability_params["n_resamples"]:
+        halves = stability.trial_halves(epochs, data, stability_params["n_resamples"],
+                                        settings["solver"]["random_state"])
+    solution = solve_tfmxne(data, forward, noise_cov, weights=weights, weights_min=weights_min,
+                            resamples=halves, **settings["solver"], **stability_params)
+    resampling = ("trial halves" if halves is not None else "noise") if stability_params["n_resamples"] else None
     solution.record.update(params=settings["solver"], solve_window=list(settings["window"]),
-                           stability=settings["stability"],
+                           stability=settings["stability"], resampling=resampling,
                   weights=settings["weights"], weights_min_used=weights_min if weights is not None else None,
                   weights_note=" ".join(filter(None, [settings["note"], note])) or None)
     return solution
 
 
-def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **params):
+def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resamples=None, **params):
     """Run TF-MxNE (:func:`tfmxne.tf_mixed_norm`) on one evoked response.
 
     Parameters
@@ -84,6 +96,9 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
         dSPM prior used as source weights.
     weights_min : float
         Sources with a smaller weight are discarded.
+    resamples : array | None
+        Stability selection's resamples (``tf_mixed_norm``'s ``resamples``): given
+        averages instead of noise draws.
     **params
         The ``tf_mixed_norm`` parameters listed in :data:`SOLVER_PARAMS` and those of
         :func:`.stability.solver_params`.
@@ -113,7 +128,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, **pa
     if unknown:
         raise TypeError(f"Unknown tf_mixed_norm parameters: {sorted(unknown)}")
     stc, residual, info = tf_mixed_norm(
-        evoked, forward, noise_cov, weights=weights, weights_min=weights_min,
+        evoked, forward, noise_cov, weights=weights, weights_min=weights_min, resamples=resamples,
         return_residual=True, return_info=True, verbose="error", **params,
     )
     record = {

@@ -7,11 +7,18 @@ resample, the source that confirmed it (its distance and amplitude time course).
 are saved beside the estimate (``*_resamples.npz``) and turned here, on the reported
 window, into the sources table's columns: how sure the source is, and how far its
 position, peak time and amplitude move when the noise changes.
+
+When the condition's epochs exist, the resamples are the averages of random halves of its
+trials (:func:`trial_halves`); else the solver draws them from the noise model.
 """
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 #: The ``tf_mixed_norm`` parameters of the ``stability`` section.
 SOLVER_PARAMS = ("n_resamples", "stability_radius", "stability_threshold", "stability_weakness")
@@ -22,6 +29,8 @@ COLUMNS = [
     "stability", "position_ci_mm", "peak_time_ci_low_s", "peak_time_ci_high_s",
     "amplitude_ci_low_nAm", "amplitude_ci_high_nAm",
 ]
+#: Fewest trials whose random halves are used (with fewer, the noise is resampled).
+MIN_TRIALS = 4
 _NAMES = ("hemi", "vertex", "stability", "kept", "distance", "amplitude", "times")
 
 
@@ -33,6 +42,43 @@ def solver_params(section: dict) -> dict:
     return {"n_resamples": section["n_resamples"], "stability_radius": section["radius_mm"] / 1e3,
             "stability_threshold": section["threshold"] if section["drop_unstable"] else 0.0,
             "stability_weakness": section["weakness"]}
+
+
+def trial_halves(epochs, evoked, n_resamples, random_state=None):
+    """Averages of ``n_resamples`` random halves of ``epochs``, on ``evoked``'s channels and times.
+
+    ``evoked`` is the data the solve uses: the epochs' average cropped to the solve window.
+    Each half is floor(n / 2) of the n trials, drawn without replacement (seed
+    ``random_state``), averaged as the evoked was (the epochs' data: their baseline, their
+    applied projections). Its noise has twice the variance of the evoked's, as the solver's
+    noise resamples do (:mod:`tfmxne.stability`), so a threshold calibrated on those holds.
+
+    Returns
+    -------
+    array, shape (n_resamples, n_channels, n_times) | None
+        None, logged, with fewer than :data:`MIN_TRIALS` trials or when the epochs do not
+        average to ``evoked``: the solver then resamples the noise.
+    """
+    n = len(epochs)
+    if n < MIN_TRIALS:
+        logger.info("stability: %d trial(s), fewer than %d: the noise is resampled instead of "
+                    "halves of the trials", n, MIN_TRIALS)
+        return None
+    start = int(np.argmin(np.abs(epochs.times - evoked.times[0])))
+    stop = start + len(evoked.times)
+    if stop > len(epochs.times) or not np.allclose(epochs.times[start:stop], evoked.times,
+                                                   atol=0.1 / evoked.info["sfreq"]):
+        logger.warning("stability: the evoked's times are not the epochs': the noise is resampled")
+        return None
+    data = epochs.get_data(picks=evoked.ch_names)[:, :, start:stop]
+    scale = np.abs(evoked.data).max(axis=1, keepdims=True)
+    if not np.allclose(data.mean(axis=0), evoked.data, rtol=1e-4, atol=1e-4 * scale):
+        logger.warning("stability: the evoked is not the average of the condition's %d epochs: the "
+                       "noise is resampled instead of halves of the trials", n)
+        return None
+    rng = np.random.default_rng(random_state)
+    logger.info("stability: %d resamples, each the average of %d of the %d trials", n_resamples, n // 2, n)
+    return np.stack([data[rng.choice(n, n // 2, replace=False)].mean(axis=0) for _ in range(n_resamples)])
 
 
 def resamples_record(info, times) -> dict:

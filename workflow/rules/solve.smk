@@ -14,6 +14,7 @@ rule solve:
         resamples=condition_file("_resamples.npz"),
     params:
         solve=job(inputs.solve_settings),
+        selector=job(inputs.epochs_selector),
         code=PLAN.code("solve"),
     log:
         PATHS.log("solve", CONDITION),
