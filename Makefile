@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 MBP_STAMP := $(VENV)/.installed-mbp
 CORES ?= all
 DEMO_ROOT ?= demo_data/bids
+DEMO_CONFIG := workflow/demo/config.yaml
 
 .PHONY: install demo demo-data test test-fast test-slurm lint bench clean
 
@@ -28,7 +29,7 @@ demo-data: install
 	$(BIN)/python -m tfmxne_simulation.demo --bids-root $(DEMO_ROOT)
 
 demo: demo-data
-	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile config.yaml
+	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES) --configfile $(DEMO_CONFIG)
 	@echo
 	@echo "Reports: $$(ls $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*/*_report.html $(DEMO_ROOT)/derivatives/tfmxne/sub-*/*_report.html 2>/dev/null | head -n 4)"
 	@echo "Study summary: $(DEMO_ROOT)/derivatives/tfmxne/study_summary.html"
@@ -50,7 +51,7 @@ test-fast: install $(MBP_STAMP)
 lint: demo-data
 	$(BIN)/ruff check .
 	$(BIN)/snakefmt --check .
-	$(BIN)/snakemake --lint --configfile config.yaml
+	$(BIN)/snakemake --lint --configfile $(DEMO_CONFIG)
 
 bench: install
 	$(BIN)/python benchmarks/bench_solver.py

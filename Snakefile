@@ -1,6 +1,7 @@
 # TF-MxNE workflow: a BIDS M/EEG study in, sparse time-frequency source estimates and
-# reports out. Configuration: config.yaml (schema: workflow/schemas/config.schema.yaml).
-configfile: "config.yaml"
+# reports out. Configuration: `--configfile my.yaml` (a copy of config.yaml) over the defaults
+# of workflow/schemas/config.schema.yaml; no `configfile:` here, so no file's values sit
+# under the user's (the demo's are workflow/demo/config.yaml, which `make demo` passes).
 
 
 include: "workflow/rules/common.smk"

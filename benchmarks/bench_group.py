@@ -2,8 +2,8 @@
 
 Writes, per subject and condition, what the group rules read -- ``*_sources.tsv`` (two
 regions seen by every subject, a weaker neighbour for a third of them, 0-4 spurious
-sources anywhere on fsaverage5), the convergence record, the cropped and solve-window
-estimates (300 Hz) -- and a placeholder subject report; then runs the rules' own scripts
+sources anywhere on fsaverage5), the convergence record, the cropped estimate and the
+signed solve-window one (300 Hz) -- and a placeholder subject report; then runs the rules' own scripts
 (``scripts/group_condition.py`` per condition, ``group_contrasts.py``,
 ``group_report.py``) as Snakemake would, and times each.
 
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from snakemake.iocontainers import Namedlist
 
+from tfmxne_simulation.localisation import settings_of
 from tfmxne_workflow.headmodels.template import read_fsaverage5_surface
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ def write_study(root: Path, n_subjects: int, seed: int = 0) -> dict:
     """The group rules' inputs for ``n_subjects`` subjects; returns their paths by condition."""
     rng = np.random.default_rng(seed)
     white = {h: read_fsaverage5_surface("white", h)[0] for h in ("lh", "rh")}
-    files = {label: {"sources": [], "convergence": [], "stc": [], "solve_stc": []} for label in LABELS}
+    files = {label: {"sources": [], "convergence": [], "stc": [], "signed": []} for label in LABELS}
     reports = []
     for s in range(1, n_subjects + 1):
         sub = f"sub-{s:03d}"
@@ -69,7 +70,7 @@ def write_study(root: Path, n_subjects: int, seed: int = 0) -> dict:
             Path(f"{stem}_convergence.json").write_text(json.dumps(
                 {"converged": True, "params": {"wsize": 16, "tstep": 4}}))
             vertices = [np.sort([v for h, v, _ in picks if h == hemi]).astype(int) for hemi in ("lh", "rh")]
-            for key, (tmin, tmax), name in (("stc", CROP, "_proc-crop"), ("solve_stc", SOLVE, "")):
+            for key, (tmin, tmax), name in (("stc", CROP, "_proc-crop"), ("signed", SOLVE, "_proc-signed")):
                 n_times = int(round((tmax - tmin) * SFREQ)) + 1
                 data = rng.normal(0, 1e-9, (sum(map(len, vertices)), n_times))
                 mne.SourceEstimate(data, vertices, tmin, 1 / SFREQ).save(
@@ -132,10 +133,11 @@ def main(argv=None) -> int:
     times["group_report"] = run_script(
         "group_report",
         input={**per_cond, "contrasts": f"{prefix}_contrasts.tsv",
-               **{k: [p for label in LABELS for p in files[label][k]] for k in ("stc", "solve_stc", "convergence")},
+               **{k: [p for label in LABELS for p in files[label][k]] for k in ("stc", "signed")},
                "reports": study["reports"]},
         output={"html": f"{prefix}_report.html"},
         params={"title": "bench", "trial_types": list(LABELS.values()), "min_subjects": 2,
+                "spectra": settings_of({}).spectra(),
                 "estimates": [(rid, label) for label in LABELS for rid in study["recordings"]]},
         log=str(logs / "report.log"))
     total = sum(times.values())

@@ -33,13 +33,11 @@ def run_reference(recording, head, name: str, dspm_cache: dict | None = None):
     from mne.inverse_sparse import gamma_map, mixed_norm
 
     from tfmxne_simulation import localisation as loc
-    from tfmxne_workflow.plan.config import resolve
-    from tfmxne_workflow.plan.settings import Settings
     from tfmxne_workflow.stages import crop, sources
     from tfmxne_workflow.stages.solve import effective_weights_min
 
     method, params = REFERENCES[name]
-    settings = Settings(resolve({})[0])
+    settings = loc.settings_of({})
     tf, prior = settings["tfmxne"], settings["dspm"]
     evoked = crop.solve_window(recording.evoked, [tf["tmin"], tf["tmax"]])
     start = time.perf_counter()

@@ -13,10 +13,13 @@ from pathlib import Path
 import mne
 import numpy as np
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 SAMPLE_DIR = REPO.parent / "shared" / "data" / "sample"
+#: The demo's configuration (``make demo``); the tests' demo datasets run with it.
+DEMO_CONFIG = REPO / "workflow" / "demo" / "config.yaml"
 
 #: Trial types with characters that are not allowed in BIDS labels.
 TINY_TRIAL_TYPES = ("auditory/left", "Left visual")
@@ -146,6 +149,15 @@ def run_snakemake(*args, workdir, check=True, timeout=900, slurm=False, snakefil
     return proc
 
 
+def write_demo_config(path, bids_root, **changes):
+    """Write at ``path`` the demo's configuration for ``bids_root``, a section's keys in ``changes`` merged."""
+    config = {**yaml.safe_load(DEMO_CONFIG.read_text()), "bids_root": str(bids_root)}
+    for key, value in changes.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    Path(path).write_text(yaml.safe_dump(config))
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo dataset and one full workflow run on it (once per session).
@@ -158,9 +170,7 @@ def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo_run")
     bids_root = workdir / "bids"
     make_demo_dataset(bids_root, n_subjects=2, seed=0)
-    configfile = workdir / "config.yaml"
-    # bem_ico 3 as in the repository's config.yaml (the demo settings)
-    configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\n")
+    configfile = write_demo_config(workdir / "config.yaml", bids_root)
     start = time.perf_counter()
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     return {"workdir": workdir, "bids_root": bids_root, "configfile": configfile,

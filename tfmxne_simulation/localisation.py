@@ -333,11 +333,10 @@ def _record_raw(head: Head, seed, truth, nave, rng) -> Recording:
     """
     import mne
 
-    from tfmxne_workflow.plan.config import resolve
     from tfmxne_workflow.stages import ingest, noise_cov
 
-    config = resolve({})[0]
-    prep, cov_opts = config["preprocessing"], config["noise_cov"]
+    settings = settings_of({})
+    prep, cov_opts = settings["preprocessing"], settings["noise_cov"]
     epoch = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1)
     onsets = np.round(SFREQ * (2.0 + np.cumsum(rng.uniform(1.0, 1.4, nave)))).astype(int)
     n_times = onsets[-1] + int(2.0 * SFREQ)
@@ -395,6 +394,18 @@ def _add_snr(truth, head: Head, nave: int) -> None:
 # ---------------------------------------------------------------------------
 # solving and scoring
 # ---------------------------------------------------------------------------
+#: The study keys the schema requires, which a simulated recording (no BIDS dataset) leaves unused.
+NO_STUDY = {"bids_root": "", "task": ""}
+
+
+def settings_of(config: dict):
+    """The plan's settings of ``config`` (as a user writes it) for recordings without a study."""
+    from tfmxne_workflow.plan.config import resolve
+    from tfmxne_workflow.plan.settings import Settings
+
+    return Settings(resolve({**NO_STUDY, **config})[0])
+
+
 class Run(NamedTuple):
     """One configuration's result on one recording."""
 
@@ -414,11 +425,9 @@ def run_configuration(recording: Recording, head: Head, config: dict, dspm_cache
     recording and settings.
     """
     from tfmxne_workflow.plan import auto
-    from tfmxne_workflow.plan.config import resolve
-    from tfmxne_workflow.plan.settings import Settings
     from tfmxne_workflow.stages import crop, solve, sources
 
-    settings = Settings(resolve(config)[0])
+    settings = settings_of(config)
     view = settings.solve(auto.modality(auto.good_channel_types(recording.evoked.info)))
     weights, dspm_time = dspm_prior(recording, head, settings, dspm_cache) if view["weights"] else (None, 0.0)
     start = time.perf_counter() - dspm_time

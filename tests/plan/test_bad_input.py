@@ -24,11 +24,13 @@ from tfmxne_workflow.dataset import Recording
 from tfmxne_workflow.stages import forward, ingest, noise_cov
 
 SCHEMA = plan_config.load_schema(plan_config.SCHEMA)
+#: The keys without a default (the schema's ``required``).
+STUDY = {"bids_root": "bids", "task": "x"}
 
 
-def config_error(config) -> str:
+def config_error(config, study=STUDY) -> str:
     with pytest.raises(BadInput) as info:
-        plan_config.check_config(config, SCHEMA)
+        plan_config.check_config({**study, **config}, SCHEMA)
     return str(info.value)
 
 
@@ -37,19 +39,36 @@ def config_error(config) -> str:
 # --------------------------------------------------------------------------------------
 
 def test_a_renamed_section_is_read_under_its_new_name_with_a_note():
-    resolved, notes = plan_config.resolve({"prior": {"snr": 2.0}, "dspm": {"snr": 5.0, "depth": 0.5}})
+    resolved, notes = plan_config.resolve({**STUDY, "prior": {"snr": 2.0}, "dspm": {"snr": 5.0, "depth": 0.5}})
     assert resolved["dspm"]["snr"] == 2.0 and resolved["dspm"]["depth"] == 0.5 and "prior" not in resolved
     assert notes == ["the configuration section 'prior' is now called 'dspm'; rename it in your "
                      "--configfile ('prior' is read as 'dspm' for now)"]
     assert "dspm.loose = 7 is not allowed" in config_error(plan_config.renamed({"prior": {"loose": 7}})[0])
-    assert plan_config.resolve({})[1] == []
+    assert plan_config.resolve(STUDY)[1] == []
 
 
 def test_valid_configs_pass():
-    plan_config.check_config({}, SCHEMA)
-    plan_config.check_config(yaml.safe_load((REPO / "config.yaml").read_text()), SCHEMA)
-    plan_config.check_config({"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1, "wsize": [16, 64],
-                                      "tstep": [4, 16]}}, SCHEMA)
+    plan_config.check_config(STUDY, SCHEMA)
+    for path in ("config.yaml", "workflow/demo/config.yaml"):
+        plan_config.check_config(yaml.safe_load((REPO / path).read_text()), SCHEMA)
+    plan_config.check_config({**STUDY, "tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1, "wsize": [16, 64],
+                                                "tstep": [4, 16]}}, SCHEMA)
+
+
+BIDS_ROOT_REQUIRED = "bids_root is required (it has no default): Root of the BIDS dataset (holds dataset_description.json)."
+TASK_REQUIRED = "task is required (it has no default): BIDS task label."
+
+
+@pytest.mark.parametrize(("config", "problems"), [
+    ({}, [BIDS_ROOT_REQUIRED, TASK_REQUIRED]),
+    ({"task": "x"}, [BIDS_ROOT_REQUIRED]),
+    ({"bids_root": "bids", "tfmxne": {"maxit": 2.5}},
+     [TASK_REQUIRED, "tfmxne.maxit = 2.5 is not allowed; expected an integer >= 1"]),
+])
+def test_a_required_key_left_out_is_named_with_the_file_to_start_from(config, problems):
+    lines = config_error(config, study={}).splitlines()
+    assert lines[1:-1] == [f"  - {problem}" for problem in problems]
+    assert lines[-1].startswith("Fix it in your --configfile (start from a copy of config.yaml)")
 
 
 @pytest.mark.parametrize(("config", "message"), [

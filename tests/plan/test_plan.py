@@ -16,7 +16,14 @@ def in_tmp(tmp_path, monkeypatch):
 
 
 def _plan(bids, **config):
-    return make_plan({"bids_root": str(bids), "task": "tiny", "report": {"truth": None}, **config}, REPO)
+    return make_plan({"bids_root": str(bids), "task": "tiny", **config}, REPO)
+
+
+def test_what_the_user_leaves_out_is_the_schema_default(tiny_bids, in_tmp):
+    """Not the demo's values (forward.bem_ico 3, a report.truth pattern): workflow/demo/config.yaml."""
+    plan = _plan(tiny_bids)
+    assert plan.settings["forward"]["bem_ico"] == 4  # what rule bem_solution reads
+    assert plan.settings["report"]["truth"] is None
 
 
 def test_the_study_and_its_paths(tiny_bids, in_tmp):
@@ -97,5 +104,5 @@ def test_a_job_reads_the_hosts_scan(tiny_bids, in_tmp, monkeypatch):
 
     for module, name in ((dataset, "scan_study"), (checks, "check_raw_files"), (checks, "check_channels")):
         monkeypatch.setattr(module, name, refuse)
-    job = make_plan({"bids_root": str(tiny_bids), "task": "tiny", "report": {"truth": None}}, REPO, on_host=False)
+    job = make_plan({"bids_root": str(tiny_bids), "task": "tiny"}, REPO, on_host=False)
     assert job.study == host.study

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, run_snakemake
+from conftest import REPO, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("SLURM_CONF"),
@@ -39,10 +39,7 @@ def runs(tmp_path_factory):
     for mode in ("local", "slurm"):
         workdir = base / mode
         workdir.mkdir()
-        configfile = workdir / "config.yaml"
-        configfile.write_text(
-            f"bids_root: {bids_root}\nderiv_root: {workdir / 'deriv'}\nforward:\n  bem_ico: 3\n"
-        )
+        configfile = write_demo_config(workdir / "config.yaml", bids_root, deriv_root=str(workdir / "deriv"))
         args = ["--configfile", str(configfile)]
         if mode == "slurm":
             args += ["--profile", str(PROFILE), "--slurm-init-seconds-before-status-checks", "5",

@@ -268,15 +268,16 @@ def test_tf_mixed_norm_alpha_sure(sample_data, small_forward):  # noqa: F811
 
 def test_schema_accepts_alpha_sure():
     from tfmxne_workflow.errors import BadInput
+    from tfmxne_simulation.localisation import NO_STUDY
     from tfmxne_workflow.plan.config import resolve
 
-    config = resolve({"tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1}})[0]
+    config = resolve({**NO_STUDY, "tfmxne": {"alpha": "sure", "n_tfmxne_iter": 1}})[0]
     assert config["tfmxne"]["sure_n_alphas"] == 15
     assert config["tfmxne"]["sure_alpha_min"] == 10.0
     for bad in ({"alpha": "auto", "n_tfmxne_iter": 3}, {"alpha": "sure", "n_tfmxne_iter": 10},
                 {"alpha": 30.0, "sure_alpha_min": 100.0}):
         with pytest.raises(BadInput):
-            resolve({"tfmxne": bad})
+            resolve({**NO_STUDY, "tfmxne": bad})
 
 
 @pytest.mark.sample

@@ -4,6 +4,7 @@ Every case is one Snakemake run on a (corrupted copy of the) tiny dataset. The r
 start concurrently from one fixture: most of a Snakemake start is waiting, not
 computing, so they take about as long as the slowest of them.
 """
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,7 @@ import mne
 import pandas as pd
 import pytest
 import yaml
-from conftest import remove_eeg_positions, repeat_an_event, run_snakemake
+from conftest import DEMO_CONFIG, remove_eeg_positions, repeat_an_event, run_snakemake
 
 from tfmxne_workflow.stages import ingest
 
@@ -153,6 +154,22 @@ def test_found_before_any_job(runs, name):
     assert "Traceback" not in out and 'File "' not in out
     assert out.count("Error") == 1, out  # one message
     assert not run["deriv"].exists()
+
+
+def test_only_the_configfile_given_is_read(tiny_bids, tmp_path):
+    """No file's values sit under the user's: not the config.yaml of the folder Snakemake runs in
+    (the demo's here, where a ``configfile: "config.yaml"`` directive would read it).
+    """
+    shutil.copy(DEMO_CONFIG, tmp_path / "config.yaml")
+    user = tmp_path / "user.yaml"
+    user.write_text(f"bids_root: {tiny_bids}\nderiv_root: {tmp_path / 'deriv'}\n")  # no task
+    for args, missing in ((["--configfile", str(user)], ["task"]), ([], ["bids_root", "task"])):
+        proc = run_snakemake("-n", *args, workdir=tmp_path, check=False, timeout=300)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 1, out
+        assert re.findall(r"- (\w+) is required \(it has no default\)", out) == missing, out
+        assert "Fix it in your --configfile (start from a copy of config.yaml)" in out
+        assert "'demo'" not in out and not (tmp_path / "deriv").exists()
 
 
 @pytest.mark.parametrize("name", JOB)

@@ -14,6 +14,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 CONFIG_PAGE = ROOT / "docs" / "configuration.md"
+DEMO_CONFIG = ROOT / "workflow" / "demo" / "config.yaml"
 README_MAX_BYTES = 8 * 1024
 BEGIN, END = "<!-- config-table", "<!-- /config-table -->"
 
@@ -37,7 +38,8 @@ def config_table():
     lines = ["| key | default | meaning |", "|---|---|---|"]
     for key, spec in _schema_specs(schema["properties"]):
         meaning = " ".join(spec.get("description", "").split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | `{_shown(spec.get('default'))}` | {meaning} |")
+        default = f"`{_shown(spec['default'])}`" if "default" in spec else "required"
+        lines.append(f"| `{key}` | {default} | {meaning} |")
     return "\n".join(lines)
 
 
@@ -58,26 +60,23 @@ def test_the_configuration_page_is_the_schema():
         "run `python tests/workflow/test_docs.py --write`")
 
 
-def test_config_yaml_holds_values_not_copies_of_the_descriptions():
-    """The schema describes each key; config.yaml comments only values that differ from its default."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    defaults = {key: spec.get("default") for key, spec in _schema_specs(schema["properties"])}
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    section = None
-    for line in (ROOT / "config.yaml").read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        match = re.match(r"^(\s*)(\w+):", line)
-        assert match, line
-        if not match.group(1):
-            section = match.group(2)
-            key, value = section, config[section]
+def _leaves(config, prefix=""):
+    """(dotted key, value) of every leaf of a configuration."""
+    for key, value in config.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
         else:
-            key, value = f"{section}.{match.group(2)}", config[section][match.group(2)]
-        if "#" in line.split(":", 1)[1].replace("'#", ""):
-            assert key in defaults and value != defaults[key], (
-                f"config.yaml comments {key}, whose value is the schema default: the schema's "
-                "description is the one source; remove the comment")
+            yield f"{prefix}{key}", value
+
+
+def test_the_config_files_hold_no_copy_of_a_default():
+    """config.yaml (the user's start) sets the required keys only; the demo's, what differs."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert list(yaml.safe_load((ROOT / "config.yaml").read_text())) == schema["required"]
+    specs = dict(_schema_specs(schema["properties"]))
+    for key, value in _leaves(yaml.safe_load(DEMO_CONFIG.read_text())):
+        assert value != specs[key].get("default"), (
+            f"{DEMO_CONFIG.relative_to(ROOT)} sets {key} to the schema default; the schema is its one source")
 
 
 def test_readme_is_a_front_door():

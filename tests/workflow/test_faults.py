@@ -44,7 +44,6 @@ TINY_CONFIG = {
     "bids_root": "bids", "task": "tiny",
     "preprocessing": {"ch_types": ["eeg"]},
     "forward": {"bem_ico": 2, "spacing": "oct4"},
-    "report": {"truth": None},
 }
 DERIV = Path("bids/derivatives/tfmxne")
 PREFIX = DERIV / "sub-01/meg/sub-01_task-tiny"

@@ -9,7 +9,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_snakemake
+from conftest import run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,7 @@ def study(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("group_study")
     bids_root = workdir / "bids"
     make_demo_dataset(bids_root, n_subjects=N_SUBJECTS, seed=1, n_trials=24, specs=GROUP_SPECS)
-    configfile = workdir / "config.yaml"
-    configfile.write_text(f"bids_root: {bids_root}\nforward:\n  bem_ico: 3\n")  # the defaults
+    configfile = write_demo_config(workdir / "config.yaml", bids_root)
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     truth = pd.concat([pd.read_csv(f, sep="\t").assign(subject=f.parent.name)
                        for f in sorted((bids_root / "derivatives" / "simulation").glob("sub-*/*_sources.tsv"))])

@@ -12,7 +12,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_snakemake
+from conftest import run_snakemake, write_demo_config
 from test_workflow import parse_job_stats
 
 from tfmxne_workflow import mbp
@@ -177,10 +177,9 @@ def mbp_run(tmp_path_factory):
                           env=snakemake_env())
     mbp_s = time.perf_counter() - start
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    configfile = workdir / "config.yaml"
-    # the defaults, as the demo test runs them on our own ingestion
-    configfile.write_text(f"bids_root: {bids_root}\ninput:\n  source: mne-bids-pipeline\n"
-                          f"  mbp_config: {mbp_config}\nforward:\n  bem_ico: 3\n")
+    # the demo's configuration, as the demo test runs it on our own ingestion
+    configfile = write_demo_config(workdir / "config.yaml", bids_root,
+                                   input={"source": "mne-bids-pipeline", "mbp_config": str(mbp_config)})
     start = time.perf_counter()
     run_snakemake("--cores", "2", "--configfile", str(configfile), workdir=workdir)
     return {"workdir": workdir, "bids_root": bids_root, "configfile": configfile, "mbp_config": mbp_config,

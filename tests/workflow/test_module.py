@@ -77,7 +77,7 @@ def test_a_recording_end_to_end_as_a_module(tmp_path):
     """The tiny recording (EEG, a coarse head model: the run takes seconds, not minutes)."""
     outer = tmp_path / "outer"
     write_tiny_bids(outer / "bids", runs=(None,))
-    outer_workflow(outer, bids_root="bids", task="tiny", deriv_root=DERIV, report={"truth": None},
+    outer_workflow(outer, bids_root="bids", task="tiny", deriv_root=DERIV,
                    preprocessing={"ch_types": ["eeg"]}, forward={"bem_ico": 2, "spacing": "oct4"})
 
     start = time.perf_counter()

@@ -56,7 +56,7 @@ def _write_inputs(tmp_path, head, rec):
 
 def _rule_path(tmp_path, files, rec, config):
     """The dspm (when weighted), solve and crop rules' scripts, with the plan's parameters."""
-    settings = Settings(resolve(config)[0])
+    settings = Settings(resolve({**loc.NO_STUDY, **config})[0])
     view = settings.solve(auto.modality(auto.good_channel_types(rec.evoked.info)))
     solve_inputs = dict(files)
     if view["weights"]:

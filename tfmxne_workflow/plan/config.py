@@ -2,8 +2,8 @@
 
 :func:`resolve` is the only place the schema is evaluated: deprecated keys are renamed
 (with a message naming the new key), unknown keys, wrong types and values, and rules
-across keys (time windows, STFT sizes) are reported together, then the schema's
-defaults are filled in. Every problem is a :class:`~tfmxne_workflow.errors.BadInput`
+across keys (time windows, STFT sizes) and the required keys left unset are reported
+together, then the schema's defaults are filled in. Every problem is a :class:`~tfmxne_workflow.errors.BadInput`
 naming the key, the value and what is allowed.
 """
 from __future__ import annotations
@@ -119,6 +119,7 @@ def check_config(config: dict, schema) -> None:
         problems = schema_errors(config, schema)
     if not problems:
         problems = cross_key_errors(with_defaults(config, schema))
+    problems = missing_keys(config, schema) + problems
     if problems:
         raise BadInput(_config_message(problems))
 
@@ -128,8 +129,17 @@ def _config_message(problems) -> str:
     what = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
     return (
         f"the configuration has {what}:\n{lines}\n"
-        f"Fix it in your --configfile (or config.yaml); every key is described in {KEYS_DOC}."
+        f"Fix it in your --configfile (start from a copy of config.yaml); every key is "
+        f"described in {KEYS_DOC}."
     )
+
+
+def missing_keys(config, schema) -> list:
+    """The required keys (they have no default) that ``config`` leaves out, each described."""
+    if not isinstance(config, dict):
+        return []
+    return [f"{key} is required (it has no default): {' '.join(schema['properties'][key]['description'].split())}"
+            for key in schema.get("required", []) if key not in config]
 
 
 def unknown_keys(config, schema, where="") -> list:
@@ -184,6 +194,8 @@ def schema_errors(config, schema) -> list:
     seen, problems = set(), []
     errors = sorted(_validator()(schema).iter_errors(config), key=lambda e: list(map(str, e.path)))
     for error in errors:
+        if error.validator == "required":
+            continue  # missing_keys
         path = [p for p in error.path if not isinstance(p, int)]
         if not path:  # the whole config is not a mapping
             problems.append(f"the configuration must be a mapping of keys to values, got {config!r}")
