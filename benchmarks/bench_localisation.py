@@ -7,7 +7,9 @@ with every configuration of :data:`CONFIGURATIONS` exactly as the workflow does,
 scores the rows of each estimate's sources table (one per source, neighbouring vertices
 merged): recall (true sources with an estimate within 10 mm), spurious estimates (farther
 than 20 mm from every true source), duplicates (within 10 mm of a true source that a nearer
-estimate recalls), localisation and peak-latency errors and time.
+estimate recalls), localisation and peak-latency errors and time; also the oracle row
+(:data:`ORACLE`), recall by each true source's SNR and depth (:data:`STRATA`) and MNE's
+irMxNE and gamma-MAP as reference rows (``mne_references.py``).
 
 ``--raw``: each recording is instead a continuous run (the same sources and trial count)
 through the workflow's epochs and noise-covariance stages with their defaults (1 Hz

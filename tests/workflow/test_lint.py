@@ -3,6 +3,7 @@
 The settings are in pyproject.toml. ``ruff check --fix .`` and ``snakefmt .`` fix what
 they can.
 """
+import collections
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,9 @@ def test_snakemake_lint_is_clean(tmp_path):
     proc = run_snakemake("--lint", "--configfile", str(config), workdir=tmp_path, timeout=300)
     assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr, (
         proc.stdout[-4000:])
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by basename (no packages here): two of one name break collection."""
+    names = collections.Counter(p.name for p in REPO.joinpath("tests").rglob("test_*.py"))
+    assert [name for name, n in names.items() if n > 1] == []
