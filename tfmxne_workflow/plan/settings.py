@@ -35,11 +35,11 @@ class Settings:
         ``window`` (the solve window, s), ``solver`` (the :func:`tfmxne.tf_mixed_norm`
         parameters of ``tfmxne``, ``alpha`` decided), ``weights`` (bool; with weights also
         ``weights_min`` and ``weights_min_fallback``), ``stability`` (the section, radius in
-        mm) and ``note`` (what ``auto`` chose, or None).
+        mm), ``note`` (what ``auto`` chose, or None) and ``modality``.
         """
         tf, dspm = self._config["tfmxne"], self._config["dspm"]
         weights, alpha, note = auto.resolve(dspm["weights"], tf["alpha"], modality)
-        view = {"window": [tf["tmin"], tf["tmax"]],
+        view = {"window": [tf["tmin"], tf["tmax"]], "modality": modality,
                 "solver": {**{k: tf[k] for k in SOLVER_PARAMS}, "alpha": alpha},
                 "weights": weights, "stability": self["stability"], "note": note}
         if weights:

@@ -57,8 +57,9 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None, epoch
     Solution
         As :func:`solve_tfmxne`, on the solve window; ``record`` also holds ``params``,
         ``solve_window``, ``stability``, ``resampling`` (``"trial halves"``, ``"noise"``, or
-        None without stability selection), ``weights``, ``weights_min_used`` and
-        ``weights_note``.
+        None without stability selection), ``modality`` (``'meg'``/``'eeg'``, what ``auto``
+        and the report's reading of the stability depend on), ``weights``, ``weights_min_used``
+        and ``weights_note``.
     """
     if settings["weights"] and dspm is None:
         raise ValueError("settings['weights'] is true: give the dSPM estimate (dspm=...)")
@@ -76,6 +77,7 @@ def solve_recording(evoked, forward, noise_cov, settings: dict, dspm=None, epoch
     resampling = ("trial halves" if halves is not None else "noise") if stability_params["n_resamples"] else None
     solution.record.update(params=settings["solver"], solve_window=list(settings["window"]),
                            stability=settings["stability"], resampling=resampling,
+                           modality=settings["modality"],
                   weights=settings["weights"], weights_min_used=weights_min if weights is not None else None,
                   weights_note=" ".join(filter(None, [settings["note"], note])) or None)
     return solution
