@@ -152,6 +152,8 @@ def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     if settings["noise_cov"]["source"] == "empty_room":
         for r in recordings:
             dataset.empty_room_file(r.raw_files[0])
+    elif settings["noise_cov"]["source"] == "file":
+        checks.check_noise_cov_files(settings["noise_cov"]["fname"], recordings, ch_types)
     if mbp_forward:
         pass  # MBP's forwards, checked against the epochs by rule mbp_forward
     elif fwd["source"] == "precomputed":

@@ -333,6 +333,12 @@ def cross_key_errors(config) -> list:
             f"noise_cov.tmax ({cov['tmax']:g} s) must be after preprocessing.tmin ({prep['tmin']:g} s): "
             "the noise covariance is estimated from preprocessing.tmin to noise_cov.tmax"
         )
+    if cov["source"] == "file" and not cov["fname"]:
+        problems.append("noise_cov.source is 'file' but noise_cov.fname is not set; give the -cov.fif path "
+                        "pattern, e.g. /data/cov/sub-{subject}-cov.fif")
+    if cov["source"] == "file" and config["input"]["source"] == "mne-bids-pipeline":
+        problems.append("noise_cov.source 'file' is not read with input.source 'mne-bids-pipeline' (its own "
+                        "covariance is used); remove noise_cov.source")
     if prep["l_freq"] is not None and prep["h_freq"] is not None and prep["l_freq"] >= prep["h_freq"]:
         problems.append(f"preprocessing.l_freq ({prep['l_freq']:g} Hz) must be below preprocessing.h_freq ({prep['h_freq']:g} Hz)")
 

@@ -84,11 +84,14 @@ def sidecars(plan, subject, ses) -> list:
 
 
 def noise_cov(plan, subject, ses) -> dict:
-    """The epochs, and the empty-room recording when the noise covariance is estimated on it."""
+    """The epochs, and the empty-room recording or the given covariance (``noise_cov.source``)."""
     inputs = {"epochs": fill(plan.paths.recording_file("_epo.fif"), subject, ses)}
-    if plan.settings["noise_cov"]["source"] == "empty_room":
+    source = plan.settings["noise_cov"]["source"]
+    if source == "empty_room":
         raw_file = plan.study.recordings[(subject, ses)].raw_files[0]
         inputs["empty_room"] = str(dataset.empty_room_file(raw_file))
+    elif source == "file":
+        inputs["noise_cov"] = plan.settings["noise_cov"]["fname"].format(subject=subject, session=session_label(ses))
     return inputs
 
 
