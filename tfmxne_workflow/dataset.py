@@ -28,11 +28,14 @@ class Recording:
         BIDS session label (without ``ses-``), None for datasets without sessions.
     raw_files : list of Path
         One raw file per run (the first split for split FIF files), sorted by run.
+    evoked_file : Path | None
+        The recording's ``-ave.fif`` (``input.source: evoked``; it has no raw files).
     """
 
     subject: str
     session: str | None
     raw_files: list = field(default_factory=list)
+    evoked_file: Path | None = None
 
     @property
     def ses(self) -> str:

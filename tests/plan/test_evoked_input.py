@@ -1,10 +1,12 @@
 """Covariance files and evoked files as input (noise_cov.source: file, input.source: evoked): the checks before any job."""
 import mne
+import numpy as np
 import pytest
+from conftest import REPO, TINY_TRIAL_TYPES
 
 from tfmxne_workflow import dataset
 from tfmxne_workflow.errors import BadInput
-from tfmxne_workflow.plan import checks
+from tfmxne_workflow.plan import checks, inputs, make_plan
 from tfmxne_workflow.stages import ingest
 
 
@@ -56,3 +58,73 @@ def test_noise_cov_file_is_taken_on_the_data_channels(tiny_cov):
     info = mne.pick_info(info, mne.pick_types(info, meg=False, eeg=True, exclude=[]))
     cov = noise_cov.covariance_from_file(folder / "sub-01-cov.fif", info)
     assert cov.ch_names == [ch for ch in info.ch_names if ch != "T8"]
+
+
+# --------------------------------------------------------------------------------------
+# input.source: evoked
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_evoked(tiny_bids, tiny_cov, tmp_path_factory):
+    """A config reading sub-01's two evokeds (comments 'auditory/left', 'Left visual') and its covariance."""
+    rec, cov_folder = tiny_cov
+    folder = tmp_path_factory.mktemp("evoked")
+    info = ingest.read_raw(rec.raw_files[0]).info
+    rng = np.random.default_rng(0)
+    evokeds = [mne.EvokedArray(1e-13 * rng.standard_normal((len(info.ch_names), 141)), info, tmin=-0.2,
+                               comment=comment, nave=20) for comment in TINY_TRIAL_TYPES]
+    mne.write_evokeds(folder / "sub-01-ave.fif", evokeds, verbose="error")
+    return {"bids_root": str(folder), "task": "tiny", "subjects": ["01"],
+            "input": {"source": "evoked", "evoked": str(folder / "sub-{subject}-ave.fif")},
+            "noise_cov": {"source": "file", "fname": str(cov_folder / "sub-{subject}-cov.fif")},
+            "forward": {"source": "precomputed", "fname": str(folder / "sub-{subject}-fwd.fif")}}
+
+
+def _plan_error(config) -> str:
+    with pytest.raises(ValueError) as info:
+        make_plan(config, REPO)
+    return str(info.value)
+
+
+def test_evoked_input_conditions_are_the_comments(tiny_evoked):
+    """Conditions are the evokeds' comments, labelled as trial types are; no epochs for stability selection."""
+    config = {**tiny_evoked, "forward": {"source": "template"}}
+    plan = make_plan(config, REPO)
+    assert plan.evoked_input and list(plan.study.recordings) == [("01", "")]
+    assert plan.study.labels == {"LeftVisual": "Left visual", "auditoryLeft": "auditory/left"}
+    assert set(inputs.solve(plan, "01", "", "auditoryLeft")) == {"evoked", "fwd", "noise_cov"}
+    assert inputs.noise_cov(plan, "01", "")["info"].endswith("sub-01_task-tiny_info.fif")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"subjects": "all"}, "subjects: all cannot be listed with input.source 'evoked' (there is no BIDS dataset to "
+                          "list them from); set subjects to the labels filled into {subject} of input.evoked"),
+    ({"noise_cov": {"source": "baseline"}}, "noise_cov.source 'baseline' needs raw data but input.source is "
+                                            "'evoked'; set noise_cov.source: file and noise_cov.fname"),
+    ({"input": {"source": "evoked"}}, "input.source is 'evoked' but input.evoked is not set; give the -ave.fif path"),
+    ({"input": {"source": "evoked", "evoked": "/x/sub-{subject}_ses-{session}-ave.fif"}},
+     "set sessions to the labels filled into its {session}"),
+    ({"forward": {"source": "freesurfer", "subjects_dir": "/x"}}, "needs forward.trans (there are no BIDS landmarks"),
+])
+def test_evoked_input_config_names_the_fix(tiny_evoked, change, message):
+    assert message in _plan_error({**tiny_evoked, **change})
+
+
+def test_evoked_input_unknown_condition_names_the_comments(tiny_evoked):
+    error = _plan_error({**tiny_evoked, "conditions": ["auditory/right"], "forward": {"source": "template"}})
+    assert ("['auditory/right'] not found in the dataset; it has conditions (trial_type) of sub-01 (sub-01-ave.fif: "
+            "its evokeds' comments): ['Left visual', 'auditory/left']; set conditions to some of these, or all") in error
+
+
+def test_evoked_input_missing_file(tiny_evoked):
+    error = _plan_error({**tiny_evoked, "subjects": ["01", "02"], "forward": {"source": "template"}})
+    assert ("input.evoked {!r} resolves to no file for:\n  - sub-02: ".format(tiny_evoked["input"]["evoked"])
+            in error and "Fix input.evoked ({subject} and {session} are filled in)" in error)
+
+
+def test_evoked_input_covariance_checked_against_the_evoked_channels(tiny_evoked, tiny_cov):
+    """The evoked file's header gives the good channels the covariance must cover (here Cz)."""
+    folder = tiny_cov[1]
+    error = _plan_error({**tiny_evoked, "forward": {"source": "template"},
+                         "noise_cov": {"source": "file", "fname": str(folder / "lacking-cov.fif")}})
+    assert "lacking-cov.fif (noise_cov.fname) lacks 1 good channel(s) of sub-01: Cz; give a covariance" in error

@@ -63,6 +63,11 @@ class Plan:
         return self.settings["input"]["source"] == "mne-bids-pipeline"
 
     @property
+    def evoked_input(self) -> bool:
+        """Whether the researcher's own ``-ave.fif`` files replace our ingestion (``input.evoked``)."""
+        return self.settings["input"]["source"] == "evoked"
+
+    @property
     def forward_source(self) -> str:
         """``template``, ``freesurfer`` or ``precomputed`` (``forward.source``)."""
         return self.settings["forward"]["source"]
@@ -140,8 +145,9 @@ def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     recordings = list(study.recordings.values())
     fwd, prep = settings["forward"], settings["preprocessing"]
     ch_types = prep["ch_types"]
-    checks.check_raw_files(recordings)
-    checks.check_channels(recordings, ch_types)
+    if settings["input"]["source"] != "evoked":  # evoked files: read (and so checked) by the study
+        checks.check_raw_files(recordings)
+        checks.check_channels(recordings, ch_types)
     if settings["input"]["source"] == "bids":  # MBP's epochs and info come with their own
         if prep["event_repeated"] == "error":
             checks.check_repeated_events(study, settings["datatype"])

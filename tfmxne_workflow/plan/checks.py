@@ -214,20 +214,58 @@ def forward_fname(pattern, subject, session) -> str:
     return pattern.format(subject=subject, session=session or "")
 
 
+def info_channels(info) -> dict:
+    """``{mne type: [(name, status), ...]}`` of the data channels in a measurement info."""
+    return {t: [(name, "bad" if name in info["bads"] else "good")
+                for name, kind in zip(info.ch_names, info.get_channel_types()) if kind == t]
+            for t in ("grad", "mag", "eeg")}
+
+
+def recording_channels(rec) -> dict | None:
+    """:func:`channels_by_type` of a recording: its first run's channels.tsv, or its evoked file's header."""
+    import mne
+
+    from ..dataset import channels_tsv
+
+    if rec.evoked_file is not None:
+        return info_channels(mne.io.read_info(rec.evoked_file, verbose="error"))
+    return channels_by_type(channels_tsv(rec.raw_files[0]))
+
+
 def good_channels(rec, ch_types) -> list | None:
-    """The good channels of ``preprocessing.ch_types`` of a recording's first run (its channels.tsv).
+    """The good channels of ``preprocessing.ch_types`` of a recording (:func:`recording_channels`).
 
     None when it has no usable channels.tsv (the jobs check the data themselves).
     """
-    from ..dataset import channels_tsv
-
-    found = channels_by_type(channels_tsv(rec.raw_files[0]))
+    found = recording_channels(rec)
     if found is None:
         return None
     types = [t for t in ("grad", "mag", "eeg") if t in found]
     if ch_types is not None:
         types = [t for t in types if t in ch_types or ("meg" in ch_types and t != "eeg")]
     return list(dict.fromkeys(name for t in types for name, st in found[t] if st != "bad"))
+
+
+def check_evoked_files(pattern, recordings) -> None:
+    """Every recording's ``input.evoked`` file exists."""
+    missing = [f"sub-{rec.subject}{rec.ses}: {rec.evoked_file}" for rec in recordings if not rec.evoked_file.is_file()]
+    if missing:
+        raise BadInput(
+            f"input.source is 'evoked' but input.evoked {pattern!r} resolves to no file for:\n"
+            + "\n".join(f"  - {m}" for m in missing)
+            + "\nFix input.evoked ({subject} and {session} are filled in) or the subjects and sessions listed."
+        )
+
+
+def check_evoked_times(evokeds, fname, tmin, tmax) -> None:
+    """The analysed evokeds of ``fname`` span the solve window ``tfmxne.tmin..tmax``."""
+    for evoked in evokeds:
+        if evoked.times[0] > tmin + 0.5 / evoked.info["sfreq"] or evoked.times[-1] < tmax - 0.5 / evoked.info["sfreq"]:
+            raise BadInput(
+                f"the evoked {evoked.comment!r} of {fname} spans {evoked.times[0]:.3f}..{evoked.times[-1]:.3f} s, "
+                f"less than the solve window tfmxne.tmin..tmax ({tmin:g}..{tmax:g} s); set tfmxne.tmin and "
+                "tfmxne.tmax (and crop.tmin and crop.tmax) inside it"
+            )
 
 
 def check_noise_cov_files(pattern, recordings, ch_types) -> None:
