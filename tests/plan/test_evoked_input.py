@@ -128,3 +128,14 @@ def test_evoked_input_covariance_checked_against_the_evoked_channels(tiny_evoked
     error = _plan_error({**tiny_evoked, "forward": {"source": "template"},
                          "noise_cov": {"source": "file", "fname": str(folder / "lacking-cov.fif")}})
     assert "lacking-cov.fif (noise_cov.fname) lacks 1 good channel(s) of sub-01: Cz; give a covariance" in error
+
+
+def test_evoked_condition_on_the_requested_channels(tiny_evoked):
+    """Rule evoked_condition's evoked: the comment's, its ch_types only, with an EEG average reference."""
+    from tfmxne_workflow.stages import evoked_input
+
+    fname = tiny_evoked["input"]["evoked"].format(subject="01")
+    evoked = evoked_input.read_condition(fname, "Left visual", ["eeg"])
+    assert evoked.comment == "Left visual" and evoked.get_channel_types(unique=True) == ["eeg"]
+    assert ingest.has_average_reference(evoked.info) and "T8" in evoked.info["bads"]
+    assert evoked_input.measurement_info(fname, ["meg"]).get_channel_types(unique=True) == ["mag"]
