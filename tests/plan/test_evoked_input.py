@@ -80,6 +80,12 @@ def tiny_evoked(tiny_bids, tiny_cov, tmp_path_factory):
             "forward": {"source": "precomputed", "fname": str(folder / "sub-{subject}-fwd.fif")}}
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """make_plan keeps its scan in the working folder: a fresh one."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _plan_error(config) -> str:
     with pytest.raises(ValueError) as info:
         make_plan(config, REPO)
@@ -139,3 +145,14 @@ def test_evoked_condition_on_the_requested_channels(tiny_evoked):
     assert evoked.comment == "Left visual" and evoked.get_channel_types(unique=True) == ["eeg"]
     assert ingest.has_average_reference(evoked.info) and "T8" in evoked.info["bads"]
     assert evoked_input.measurement_info(fname, ["meg"]).get_channel_types(unique=True) == ["mag"]
+
+
+def test_evoked_input_jobs_read_the_hosts_scan(tiny_evoked, monkeypatch):
+    """A job's plan takes the comments the host read, without reading the evoked files."""
+    from tfmxne_workflow.stages import evoked_input
+
+    config = {**tiny_evoked, "forward": {"source": "template"}}
+    host = make_plan(config, REPO)
+    monkeypatch.setattr(evoked_input, "read_all", lambda fname: pytest.fail(f"a job read {fname}"))
+    job = make_plan(config, REPO, on_host=False)
+    assert job.study.conditions == host.study.conditions == {("01", ""): ["Left visual", "auditory/left"]}

@@ -67,7 +67,7 @@ class Study:
 def scan(settings, mbp_root, on_host: bool) -> Study:
     """The study of a resolved configuration (``on_host``: scan; a job: read the scan back)."""
     if settings["input"]["source"] == "evoked":
-        return _evoked_input(settings)
+        return _evoked_input(settings, on_host)
     index = dataset.study_index(settings["bids_root"], settings["task"], settings["datatype"],
                                 settings["subjects"], settings["sessions"], cache_dir=SCAN_CACHE,
                                 reuse=not on_host)
@@ -85,10 +85,11 @@ def scan(settings, mbp_root, on_host: bool) -> Study:
     return Study(recordings, conditions, labels, files, selectors)
 
 
-def _evoked_input(settings) -> Study:
-    """The listed subjects' (and sessions') ``input.evoked`` files and their evokeds' comments."""
-    from ..stages import evoked_input
+def _evoked_input(settings, on_host: bool) -> Study:
+    """The listed subjects' (and sessions') ``input.evoked`` files and their evokeds' comments.
 
+    The host reads the files; a job reads the comments it kept (:func:`tfmxne_workflow.dataset.cached_scan`).
+    """
     pattern = settings["input"]["evoked"]
     sessions = [None] if settings["sessions"] == "all" else settings["sessions"]
     recordings = {}
@@ -97,7 +98,20 @@ def _evoked_input(settings) -> Study:
             fname = Path(checks.forward_fname(pattern, subject, session))
             rec = dataset.Recording(subject, session, evoked_file=fname)
             recordings[(subject, rec.ses)] = rec
-    checks.check_evoked_files(pattern, recordings.values())
+    args = [pattern, settings["subjects"], settings["sessions"], settings["conditions"]]
+    conditions = dataset.cached_scan(
+        "evoked", args, SCAN_CACHE, not on_host, lambda: _evoked_conditions(settings, recordings),
+        lambda found: [[*key, types] for key, types in found.items()],
+        lambda rows: {(subject, ses): types for subject, ses, types in rows})
+    labels = dataset.condition_labels(sorted({t for types in conditions.values() for t in types}))
+    return Study(recordings, conditions, labels)
+
+
+def _evoked_conditions(settings, recordings) -> dict:
+    """``(subject, ses) -> sorted comments`` of the analysed evokeds, their files checked."""
+    from ..stages import evoked_input
+
+    checks.check_evoked_files(settings["input"]["evoked"], recordings.values())
     tf = settings["tfmxne"]
     conditions = {}
     for key, rec in recordings.items():
@@ -107,8 +121,7 @@ def _evoked_input(settings) -> Study:
             settings["conditions"], [e.comment for e in evokeds], where))
         checks.check_evoked_times([e for e in evokeds if e.comment in conditions[key]], rec.evoked_file,
                                   tf["tmin"], tf["tmax"])
-    labels = dataset.condition_labels(sorted({t for types in conditions.values() for t in types}))
-    return Study(recordings, conditions, labels)
+    return conditions
 
 
 def _mbp_input(settings, mbp_root, recordings) -> tuple[dict, dict]:
