@@ -12,7 +12,9 @@ Documented choices: MEG only (the N100m; with the EEG the dipoles fit below 6 % 
 fit) and the MNE TF-MxNE example's fixed alpha (40 % of alpha_max). With the defaults
 (``alpha: noise``, 2026-12-07) Right Auditory passes (10.9 mm, its strongest source, 92 ms)
 but Left Auditory does not: its strongest source is in the left auditory cortex (95 ms),
-99.8 mm from the single dipole, which fits the right one (goodness of fit 13 %). Four
+99.8 mm from the single dipole, which fits the right one (goodness of fit 13 %); with all
+the defaults (MEG and EEG) neither condition has a source (alpha 100 %: the data's alpha_max
+is below the noise's). Four
 time-frequency maps in the report (of 50) keep the run short.
 """
 import mne
