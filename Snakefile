@@ -11,6 +11,11 @@ if PLAN.mbp_input:  # mne-bids-pipeline's derivatives replace our ingestion
 
     include: "workflow/rules/mbp.smk"
 
+elif PLAN.evoked_input:  # the researcher's own -ave.fif files replace it
+
+    include: "workflow/rules/evoked_input.smk"
+    include: "workflow/rules/noise_cov.smk"
+
 else:
 
     include: "workflow/rules/ingest.smk"

@@ -28,11 +28,14 @@ class Recording:
         BIDS session label (without ``ses-``), None for datasets without sessions.
     raw_files : list of Path
         One raw file per run (the first split for split FIF files), sorted by run.
+    evoked_file : Path | None
+        The recording's ``-ave.fif`` (``input.source: evoked``; it has no raw files).
     """
 
     subject: str
     session: str | None
     raw_files: list = field(default_factory=list)
+    evoked_file: Path | None = None
 
     @property
     def ses(self) -> str:
@@ -175,16 +178,26 @@ def study_index(bids_root, task, datatype, subjects, sessions, cache_dir, reuse:
     starts, so a job never sees another run's dataset.
     """
     args = [str(Path(bids_root).resolve()), task, datatype, subjects, sessions]
+    return cached_scan("study", args, cache_dir, reuse, lambda: scan_study(bids_root, task, datatype, subjects, sessions),
+                       Study.to_json, Study.from_json)
+
+
+def cached_scan(kind, args, cache_dir, reuse: bool, scan, to_json, from_json):
+    """``scan()``, kept in ``cache_dir/<kind>-<hash of args>.json`` for the jobs.
+
+    ``reuse`` (a job) reads back what the submitting host wrote for the same ``args``;
+    ``to_json`` and ``from_json`` convert the result to and from JSON types.
+    """
     key = hashlib.sha1(json.dumps(args).encode()).hexdigest()[:16]
-    fname = Path(cache_dir) / f"study-{key}.json"
+    fname = Path(cache_dir) / f"{kind}-{key}.json"
     if reuse and fname.is_file():
-        return Study.from_json(json.loads(fname.read_text(encoding="utf-8")))
-    study = scan_study(bids_root, task, datatype, subjects, sessions)
+        return from_json(json.loads(fname.read_text(encoding="utf-8")))
+    result = scan()
     from .atomic import write_json
 
     fname.parent.mkdir(parents=True, exist_ok=True)
-    write_json(fname, study.to_json())
-    return study
+    write_json(fname, to_json(result))
+    return result
 
 
 def events_tsv(raw_file) -> Path:

@@ -63,6 +63,11 @@ class Plan:
         return self.settings["input"]["source"] == "mne-bids-pipeline"
 
     @property
+    def evoked_input(self) -> bool:
+        """Whether the researcher's own ``-ave.fif`` files replace our ingestion (``input.evoked``)."""
+        return self.settings["input"]["source"] == "evoked"
+
+    @property
     def forward_source(self) -> str:
         """``template``, ``freesurfer`` or ``precomputed`` (``forward.source``)."""
         return self.settings["forward"]["source"]
@@ -140,8 +145,9 @@ def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     recordings = list(study.recordings.values())
     fwd, prep = settings["forward"], settings["preprocessing"]
     ch_types = prep["ch_types"]
-    checks.check_raw_files(recordings)
-    checks.check_channels(recordings, ch_types)
+    if settings["input"]["source"] != "evoked":  # evoked files: read (and so checked) by the study
+        checks.check_raw_files(recordings)
+        checks.check_channels(recordings, ch_types)
     if settings["input"]["source"] == "bids":  # MBP's epochs and info come with their own
         if prep["event_repeated"] == "error":
             checks.check_repeated_events(study, settings["datatype"])
@@ -152,6 +158,8 @@ def _check_data(settings: dict, study, mbp_forward: bool, common_space) -> None:
     if settings["noise_cov"]["source"] == "empty_room":
         for r in recordings:
             dataset.empty_room_file(r.raw_files[0])
+    elif settings["noise_cov"]["source"] == "file":
+        checks.check_noise_cov_files(settings["noise_cov"]["fname"], recordings, ch_types)
     if mbp_forward:
         pass  # MBP's forwards, checked against the epochs by rule mbp_forward
     elif fwd["source"] == "precomputed":

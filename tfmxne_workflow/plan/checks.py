@@ -176,7 +176,6 @@ def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
 
     Reads only the forward's channel names and MRI subject (cheap).
     """
-    from ..dataset import channels_tsv
     from ..stages.forward import peek_forward
 
     missing = []
@@ -191,14 +190,10 @@ def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
                 f"the forward {fname} (forward.fname) was computed for {fwd_subject}, not "
                 f"sub-{rec.subject}; check the {{subject}} part of forward.fname {pattern!r}"
             )
-        found = channels_by_type(channels_tsv(rec.raw_files[0]))
-        if ch_names is None or found is None:
+        good = good_channels(rec, ch_types)
+        if ch_names is None or good is None:
             continue
-        types = [t for t in ("grad", "mag", "eeg") if t in found]
-        if ch_types is not None:
-            types = [t for t in types if t in ch_types or ("meg" in ch_types and t != "eeg")]
-        good = [name for t in types for name, st in found[t] if st != "bad"]
-        lacking = [name for name in dict.fromkeys(good) if name not in ch_names]
+        lacking = [name for name in good if name not in ch_names]
         if lacking:
             shown = shown_names(lacking)
             raise BadInput(
@@ -215,8 +210,102 @@ def check_precomputed_forwards(pattern, recordings, ch_types) -> None:
 
 
 def forward_fname(pattern, subject, session) -> str:
-    """``forward.fname`` filled in for one recording."""
+    """``forward.fname`` (or another ``{subject}``/``{session}`` pattern) filled in for one recording."""
     return pattern.format(subject=subject, session=session or "")
+
+
+def info_channels(info) -> dict:
+    """``{mne type: [(name, status), ...]}`` of the data channels in a measurement info."""
+    return {t: [(name, "bad" if name in info["bads"] else "good")
+                for name, kind in zip(info.ch_names, info.get_channel_types()) if kind == t]
+            for t in ("grad", "mag", "eeg")}
+
+
+def recording_channels(rec) -> dict | None:
+    """:func:`channels_by_type` of a recording: its first run's channels.tsv, or its evoked file's header."""
+    import mne
+
+    from ..dataset import channels_tsv
+
+    if rec.evoked_file is not None:
+        return info_channels(mne.io.read_info(rec.evoked_file, verbose="error"))
+    return channels_by_type(channels_tsv(rec.raw_files[0]))
+
+
+def good_channels(rec, ch_types) -> list | None:
+    """The good channels of ``preprocessing.ch_types`` of a recording (:func:`recording_channels`).
+
+    None when it has no usable channels.tsv (the jobs check the data themselves).
+    """
+    found = recording_channels(rec)
+    if found is None:
+        return None
+    types = [t for t in ("grad", "mag", "eeg") if t in found]
+    if ch_types is not None:
+        types = [t for t in types if t in ch_types or ("meg" in ch_types and t != "eeg")]
+    return list(dict.fromkeys(name for t in types for name, st in found[t] if st != "bad"))
+
+
+def check_evoked_files(pattern, recordings) -> None:
+    """Every recording's ``input.evoked`` file exists."""
+    missing = [f"sub-{rec.subject}{rec.ses}: {rec.evoked_file}" for rec in recordings if not rec.evoked_file.is_file()]
+    if missing:
+        raise BadInput(
+            f"input.source is 'evoked' but input.evoked {pattern!r} resolves to no file for:\n"
+            + "\n".join(f"  - {m}" for m in missing)
+            + "\nFix input.evoked ({subject} and {session} are filled in) or the subjects and sessions listed."
+        )
+
+
+def check_evoked_times(evokeds, fname, tmin, tmax) -> None:
+    """The analysed evokeds of ``fname`` span the solve window ``tfmxne.tmin..tmax``."""
+    for evoked in evokeds:
+        if evoked.times[0] > tmin + 0.5 / evoked.info["sfreq"] or evoked.times[-1] < tmax - 0.5 / evoked.info["sfreq"]:
+            raise BadInput(
+                f"the evoked {evoked.comment!r} of {fname} spans {evoked.times[0]:.3f}..{evoked.times[-1]:.3f} s, "
+                f"less than the solve window tfmxne.tmin..tmax ({tmin:g}..{tmax:g} s); set tfmxne.tmin and "
+                "tfmxne.tmax (and crop.tmin and crop.tmax) inside it"
+            )
+
+
+def check_noise_cov_files(pattern, recordings, ch_types) -> None:
+    """Every recording's noise covariance (``noise_cov.fname``) exists and covers its good channels.
+
+    Its projectors need not match the data's: MNE whitens with the union of both
+    (``mne.cov.prepare_noise_cov``), so a covariance computed without the recording's SSP
+    is fine. What does not work: a good channel of the recording that the covariance
+    lacks (MNE refuses it) or marks bad (its variance there is not an estimate).
+    """
+    import mne
+
+    missing = []
+    for rec in recordings:
+        fname = Path(forward_fname(pattern, rec.subject, rec.session))
+        where = f"sub-{rec.subject}{rec.ses}"
+        if not fname.is_file():
+            missing.append(f"{where}: {fname}")
+            continue
+        try:
+            cov = mne.read_cov(fname, verbose="error")
+        except Exception as err:
+            raise BadInput(f"could not read the noise covariance {fname} (noise_cov.fname): {err}; give a "
+                           "-cov.fif file written by mne.Covariance.save") from err
+        good = good_channels(rec, ch_types) or []
+        for problem, names in (("lacks", [ch for ch in good if ch not in cov.ch_names]),
+                               ("marks as bad", [ch for ch in good if ch in cov["bads"]])):
+            if names:
+                raise BadInput(
+                    f"the noise covariance {fname} (noise_cov.fname) {problem} {len(names)} good channel(s) "
+                    f"of {where}: {shown_names(names)}; give a covariance estimated on this recording's "
+                    "channels, or mark these channels bad in the data, or leave their type out of "
+                    "preprocessing.ch_types"
+                )
+    if missing:
+        raise BadInput(
+            f"noise_cov.source is 'file' but noise_cov.fname {pattern!r} resolves to no file for:\n"
+            + "\n".join(f"  - {m}" for m in missing)
+            + "\nFix noise_cov.fname ({subject} and {session} are filled in)."
+        )
 
 
 def check_freesurfer(subjects_dir, fs_subject_pattern, subjects, trans_pattern, recordings) -> None:

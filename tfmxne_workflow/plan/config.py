@@ -333,6 +333,13 @@ def cross_key_errors(config) -> list:
             f"noise_cov.tmax ({cov['tmax']:g} s) must be after preprocessing.tmin ({prep['tmin']:g} s): "
             "the noise covariance is estimated from preprocessing.tmin to noise_cov.tmax"
         )
+    if cov["source"] == "file" and not cov["fname"]:
+        problems.append("noise_cov.source is 'file' but noise_cov.fname is not set; give the -cov.fif path "
+                        "pattern, e.g. /data/cov/sub-{subject}-cov.fif")
+    problems += _evoked_input_errors(config)
+    if cov["source"] == "file" and config["input"]["source"] == "mne-bids-pipeline":
+        problems.append("noise_cov.source 'file' is not read with input.source 'mne-bids-pipeline' (its own "
+                        "covariance is used); remove noise_cov.source")
     if prep["l_freq"] is not None and prep["h_freq"] is not None and prep["l_freq"] >= prep["h_freq"]:
         problems.append(f"preprocessing.l_freq ({prep['l_freq']:g} Hz) must be below preprocessing.h_freq ({prep['h_freq']:g} Hz)")
 
@@ -346,6 +353,32 @@ def cross_key_errors(config) -> list:
     if fwd["source"] == "freesurfer" and not fwd["subjects_dir"]:
         problems.append("forward.source is 'freesurfer' but forward.subjects_dir is not set; give the FreeSurfer "
                         "subjects directory")
+    return problems
+
+
+def _evoked_input_errors(config) -> list:
+    """What ``input.source: evoked`` needs: no BIDS dataset lists the subjects or holds the noise."""
+    pattern = config["input"]["evoked"]
+    if config["input"]["source"] != "evoked":
+        return []
+    if not pattern:
+        return ["input.source is 'evoked' but input.evoked is not set; give the -ave.fif path pattern, "
+                "e.g. /data/sub-{subject}/sub-{subject}-ave.fif"]
+    problems = []
+    if config["subjects"] == "all":
+        problems.append("subjects: all cannot be listed with input.source 'evoked' (there is no BIDS dataset to "
+                        "list them from); set subjects to the labels filled into {subject} of input.evoked, "
+                        "e.g. subjects: ['01', '02']")
+    if "{session}" in pattern and config["sessions"] == "all":
+        problems.append(f"sessions: all cannot be listed with input.source 'evoked' and input.evoked {pattern!r}; "
+                        "set sessions to the labels filled into its {session}, e.g. sessions: ['01']")
+    if config["noise_cov"]["source"] != "file":
+        problems.append(f"noise_cov.source '{config['noise_cov']['source']}' needs raw data but input.source is "
+                        "'evoked'; set noise_cov.source: file and noise_cov.fname to your -cov.fif path pattern")
+    fwd = config["forward"]
+    if fwd["source"] == "freesurfer" and not fwd["trans"]:
+        problems.append("forward.source 'freesurfer' with input.source 'evoked' needs forward.trans (there are no "
+                        "BIDS landmarks to compute it from); give the -trans.fif path pattern")
     return problems
 
 

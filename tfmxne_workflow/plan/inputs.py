@@ -84,12 +84,24 @@ def sidecars(plan, subject, ses) -> list:
 
 
 def noise_cov(plan, subject, ses) -> dict:
-    """The epochs, and the empty-room recording when the noise covariance is estimated on it."""
+    """The epochs (and the empty-room recording), or the given covariance and the info of the data it whitens."""
+    cov = plan.settings["noise_cov"]
+    if cov["source"] == "file":
+        return {"noise_cov": cov["fname"].format(subject=subject, session=session_label(ses)),
+                "info": fill(plan.paths.recording_file("_info.fif"), subject, ses)}
     inputs = {"epochs": fill(plan.paths.recording_file("_epo.fif"), subject, ses)}
-    if plan.settings["noise_cov"]["source"] == "empty_room":
+    if cov["source"] == "empty_room":
         raw_file = plan.study.recordings[(subject, ses)].raw_files[0]
         inputs["empty_room"] = str(dataset.empty_room_file(raw_file))
     return inputs
+
+
+# Evoked input
+
+
+def evoked_file(plan, subject, ses, **_) -> str:
+    """The recording's ``-ave.fif`` (``input.evoked``)."""
+    return str(plan.study.recordings[(subject, ses)].evoked_file)
 
 
 # Forward model
@@ -159,7 +171,7 @@ def solve(plan, subject, ses, cond) -> dict:
     inputs = stage_inputs(plan, subject, ses, cond)
     if plan.uses_dspm(subject, ses):
         inputs["dspm"] = fill(plan.paths.condition_file("_dspm-lh.stc"), subject, ses, cond)
-    if plan.settings["stability"]["n_resamples"]:
+    if plan.settings["stability"]["n_resamples"] and not plan.evoked_input:  # evoked input: noise resamples
         inputs["epochs"] = (mbp_epochs(plan, subject, ses) if plan.mbp_input
                             else fill(plan.paths.recording_file("_epo.fif"), subject, ses))
     return inputs
@@ -220,6 +232,11 @@ def truth(plan, subject, **_) -> list:
     settings = plan.settings
     fname = pattern.format(bids_root=settings["bids_root"], subject=subject, task=settings["task"])
     return [fname] if Path(fname).is_file() else []
+
+
+def raw_description(plan, **_) -> dict:
+    """The raw dataset's ``dataset_description.json`` (none for evoked input)."""
+    return {} if plan.evoked_input else {"raw_description": f"{plan.settings['bids_root']}/dataset_description.json"}
 
 
 def provenance(plan, **_) -> list:

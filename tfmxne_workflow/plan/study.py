@@ -2,11 +2,13 @@
 
 BIDS input scans the dataset with mne-bids (once, on the submitting host; the jobs read
 the scan back, see :func:`tfmxne_workflow.dataset.study_index`); mne-bids-pipeline input
-(``input.source``) adds the files MBP wrote and its conditions.
+(``input.source``) adds the files MBP wrote and its conditions; evoked input has the listed
+subjects' ``-ave.fif`` files and their evokeds' comments instead of a BIDS dataset.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import dataset, mbp
 from . import auto, checks
@@ -64,6 +66,8 @@ class Study:
 
 def scan(settings, mbp_root, on_host: bool) -> Study:
     """The study of a resolved configuration (``on_host``: scan; a job: read the scan back)."""
+    if settings["input"]["source"] == "evoked":
+        return _evoked_input(settings, on_host)
     index = dataset.study_index(settings["bids_root"], settings["task"], settings["datatype"],
                                 settings["subjects"], settings["sessions"], cache_dir=SCAN_CACHE,
                                 reuse=not on_host)
@@ -79,6 +83,45 @@ def scan(settings, mbp_root, on_host: bool) -> Study:
                       for key, found in index.trial_types.items()}
     labels = dataset.condition_labels(sorted({t for types in conditions.values() for t in types}))
     return Study(recordings, conditions, labels, files, selectors)
+
+
+def _evoked_input(settings, on_host: bool) -> Study:
+    """The listed subjects' (and sessions') ``input.evoked`` files and their evokeds' comments.
+
+    The host reads the files; a job reads the comments it kept (:func:`tfmxne_workflow.dataset.cached_scan`).
+    """
+    pattern = settings["input"]["evoked"]
+    sessions = [None] if settings["sessions"] == "all" else settings["sessions"]
+    recordings = {}
+    for subject in settings["subjects"]:
+        for session in sessions:
+            fname = Path(checks.forward_fname(pattern, subject, session))
+            rec = dataset.Recording(subject, session, evoked_file=fname)
+            recordings[(subject, rec.ses)] = rec
+    args = [pattern, settings["subjects"], settings["sessions"], settings["conditions"]]
+    conditions = dataset.cached_scan(
+        "evoked", args, SCAN_CACHE, not on_host, lambda: _evoked_conditions(settings, recordings),
+        lambda found: [[*key, types] for key, types in found.items()],
+        lambda rows: {(subject, ses): types for subject, ses, types in rows})
+    labels = dataset.condition_labels(sorted({t for types in conditions.values() for t in types}))
+    return Study(recordings, conditions, labels)
+
+
+def _evoked_conditions(settings, recordings) -> dict:
+    """``(subject, ses) -> sorted comments`` of the analysed evokeds, their files checked."""
+    from ..stages import evoked_input
+
+    checks.check_evoked_files(settings["input"]["evoked"], recordings.values())
+    tf = settings["tfmxne"]
+    conditions = {}
+    for key, rec in recordings.items():
+        evokeds = evoked_input.read_all(rec.evoked_file)
+        where = f"sub-{rec.subject}{rec.ses} ({rec.evoked_file.name}: its evokeds' comments)"
+        conditions[key] = sorted(dataset.select_conditions(
+            settings["conditions"], [e.comment for e in evokeds], where))
+        checks.check_evoked_times([e for e in evokeds if e.comment in conditions[key]], rec.evoked_file,
+                                  tf["tmin"], tf["tmax"])
+    return conditions
 
 
 def _mbp_input(settings, mbp_root, recordings) -> tuple[dict, dict]:
@@ -97,21 +140,19 @@ def channel_types(study: Study, key, ch_types) -> list:
     """The MNE types of the good channels that are solved in recording ``key``.
 
     From the recording's ``channels.tsv`` and ``preprocessing.ch_types`` (BIDS input), else
-    from the data's header: MBP's epochs, or the raw file when it has no ``channels.tsv``.
+    from the data's header: MBP's epochs, the evoked file, or the raw file when it has no
+    ``channels.tsv``.
     """
     import mne
 
     if key in study.mbp_files:
         return auto.good_channel_types(mne.io.read_info(study.mbp_files[key].epochs, verbose="error"))
-    raw_file = study.recordings[key].raw_files[0]
-    found = checks.channels_by_type(dataset.channels_tsv(raw_file))
+    rec = study.recordings[key]
+    found = checks.recording_channels(rec)
     if found is None:
         from ..stages.ingest import read_raw
 
-        info = read_raw(raw_file).info
-        found = {t: [(name, "bad" if name in info["bads"] else "good")
-                     for name, kind in zip(info.ch_names, info.get_channel_types()) if kind == t]
-                 for t in ("grad", "mag", "eeg")}
+        found = checks.info_channels(read_raw(rec.raw_files[0]).info)
     wanted = {"grad", "mag", "eeg"} if ch_types is None else {
         t for requested in ch_types for t in (("grad", "mag") if requested == "meg" else (requested,))}
     return sorted(t for t, channels in found.items()

@@ -15,12 +15,15 @@ def dataset_description(raw_description) -> dict:
 
     Parameters
     ----------
-    raw_description : str | Path
-        ``dataset_description.json`` of the raw dataset, recorded as the source.
+    raw_description : str | Path | None
+        ``dataset_description.json`` of the raw dataset, recorded as the source (None:
+        evoked input, no raw dataset).
     """
-    raw_description = Path(raw_description)
-    raw_name = json.loads(raw_description.read_text(encoding="utf-8")).get("Name", "")
-    return {
+    raw_name = ""
+    if raw_description is not None:
+        raw_description = Path(raw_description)
+        raw_name = json.loads(raw_description.read_text(encoding="utf-8")).get("Name", "")
+    description = {
         "Name": f"TF-MxNE source estimates{' of ' + raw_name if raw_name else ''}",
         "BIDSVersion": "1.9.0",
         "DatasetType": "derivative",
@@ -30,5 +33,7 @@ def dataset_description(raw_description) -> dict:
             {"Name": "MNE-Python", "Version": mne.__version__},
             {"Name": "MNE-BIDS", "Version": mne_bids.__version__},
         ],
-        "SourceDatasets": [{"URL": raw_description.parent.resolve().as_uri()}],
     }
+    if raw_description is not None:
+        description["SourceDatasets"] = [{"URL": raw_description.parent.resolve().as_uri()}]
+    return description

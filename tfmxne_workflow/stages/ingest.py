@@ -169,7 +169,7 @@ def preprocess_raw(raw, ch_types, l_freq, h_freq, montage=None):
     check_data(raw)
     if l_freq is not None or h_freq is not None:
         raw.filter(l_freq, h_freq, picks="data", verbose="error")
-    if "eeg" in types and not _has_average_reference(raw.info):
+    if "eeg" in types and not has_average_reference(raw.info):
         raw.set_eeg_reference("average", projection=True, verbose="error")
     return raw
 
@@ -222,7 +222,8 @@ def check_data(raw, flat_ratio=1e-4):
         )
 
 
-def _has_average_reference(info) -> bool:
+def has_average_reference(info) -> bool:
+    """Whether the info has an EEG average reference projector."""
     return any("Average EEG reference" in p["desc"] for p in info["projs"])
 
 

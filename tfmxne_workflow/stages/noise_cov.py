@@ -1,4 +1,4 @@
-"""Noise covariance: from the epochs' pre-stimulus baseline or from an empty-room recording."""
+"""Noise covariance: from the epochs' pre-stimulus baseline or from an empty-room recording, or a given file."""
 from __future__ import annotations
 
 import logging
@@ -77,6 +77,19 @@ def empty_room_covariance(er_file, data_info, *, l_freq, h_freq, method="shrunk"
     return cov
 
 
+def covariance_from_file(fname, info):
+    """The covariance of ``noise_cov.fname`` on the data's channels, in their order.
+
+    Before any job :func:`tfmxne_workflow.plan.checks.check_noise_cov_files` checked that it
+    covers the good channels; here it is also checked as the estimated ones are.
+    """
+    cov = mne.read_cov(fname, verbose="error")
+    keep = [ch for ch in info["ch_names"] if ch in cov.ch_names]
+    cov = mne.pick_channels_cov(cov, include=keep, ordered=True, verbose="error")
+    check_covariance(cov, info, n_samples=cov["nfree"], method=cov.get("method") or "of the file")
+    return cov
+
+
 def check_covariance(cov, info, n_samples, method="shrunk"):
     """Refuse an unusable noise covariance; warn (in the job's log) when it is rank deficient.
 
@@ -101,7 +114,7 @@ def check_covariance(cov, info, n_samples, method="shrunk"):
         When it has NaN/Inf values or a good channel with zero variance.
     """
     good = [i for i, ch in enumerate(cov.ch_names) if ch not in info["bads"]]
-    data = cov.data[np.ix_(good, good)]
+    data = (np.diag(cov.data) if cov["diag"] else cov.data)[np.ix_(good, good)]
     names = [cov.ch_names[i] for i in good]
     if not np.isfinite(data).all():
         raise ValueError("The noise covariance has NaN or Inf values; check the data for NaN/Inf")

@@ -107,7 +107,7 @@ rule study_summary:
 
 rule dataset_description:
     input:
-        raw_description=f"{SETTINGS['bids_root']}/dataset_description.json",
+        unpack(job(inputs.raw_description)),
     output:
         f"{PATHS.deriv}/dataset_description.json",
     params:
