@@ -44,8 +44,10 @@ def _summary_html(cond, ev) -> str:
         what = ("the averages of random halves of the trials" if record["resampling"] == "trial halves"
                 else "the average plus a draw of its noise")
         note += f"<p>Stability over {record['stability']['n_resamples']} resamples: {what}.</p>"
+    warning = (f"<p style='color:#b00;border:2px solid #b00;padding:6px'><b>Warning:</b> "
+               f"{html.escape(cond['fit_warning'])}</p>" if cond["fit_warning"] else "")
     return (
-        f"<p>{found}. Solver: {verdict}.</p>"
+        f"{warning}<p>{found}. Solver: {verdict}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
     )
 
@@ -121,12 +123,15 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectr
     figs = _FigureWriter(report, figures_dir)
     for cond in conditions:
         cond["explained_variance"] = metrics.explained_variance(cond["evoked"], cond["residual"])
+        cond["fit_warning"] = metrics.poor_fit_warning(len(cond["sources"]), cond["explained_variance"])
         cond["errors"] = (metrics.localisation_errors(cond["sources"], cond["truth"], cond["trial_type"])
                           if cond["truth"] is not None else None)
     report.add_html(
         "<p>One row per condition: active sources found, whether the solver reached its "
-        "duality-gap tolerance, the share of the data explained per channel type and, with "
-        "a ground truth, the largest distance from a true source to the nearest estimate.</p>"
+        "duality-gap tolerance, the share of the data explained per channel type, a warning when "
+        f"more than {metrics.MANY_SOURCES} sources explain less than {100 * metrics.LITTLE_EXPLAINED:.0f} % "
+        "of the data and, with a ground truth, the largest distance from a true source to the "
+        "nearest estimate.</p>"
         + _table_html(pd.DataFrame([_overview_row(c) for c in conditions])),
         title="Overview", section="Overview",
     )
@@ -164,7 +169,8 @@ def _settings_html(conditions) -> str:
 def _overview_row(cond) -> dict:
     row = {"condition": cond["trial_type"], "n_active": len(cond["sources"]),
            "converged": cond["record"]["converged"], "final_gap": cond["record"]["final_gap"],
-           **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()}}
+           **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()},
+           "warning": "many sources, little explained" if cond["fit_warning"] else ""}
     if cond["errors"] is not None:
         row["max_error_mm"] = cond["errors"]["error_mm"].max() if len(cond["errors"]) else None
     return row

@@ -78,6 +78,8 @@ rule study_summary:
     input:
         sources=inputs.study_files(PLAN, "_desc-{cond}_sources.tsv"),
         convergence=inputs.study_files(PLAN, "_desc-{cond}_convergence.json"),
+        evoked=inputs.study_files(PLAN, "_proc-crop_desc-{cond}_ave.fif"),
+        residual=inputs.study_files(PLAN, "_proc-cropresidual_desc-{cond}_ave.fif"),
         reports=inputs.recording_files(PLAN, "_report.html"),
         conditions=inputs.recording_files(PLAN, "_conditions.tsv"),
         group_report=[PATHS.group_report] if PLAN.group_enabled else [],
