@@ -11,13 +11,12 @@ import pandas as pd
 import yaml
 
 from . import figures, merge, metrics
-from .solve import convergence_text, no_source_text
+from .solve import alpha_text, convergence_text, no_source_text
 from .sources import source_positions_mri
 
 
 def _summary_html(cond, ev) -> str:
     record, sources = cond["record"], cond["sources"]
-    alpha = record["alpha"]
     text = html.escape(convergence_text(record, (record.get("params") or {}).get("maxit")))
     verdict = (
         f"<b>{text}</b>" if record["converged"]
@@ -25,18 +24,18 @@ def _summary_html(cond, ev) -> str:
     )
     found = (
         f"{len(sources)} active source(s) ({sources['n_vertices'].sum()} vertices)" if len(sources)
-        else f"<b>{html.escape(no_source_text(alpha))}</b> (lower tfmxne.alpha to find weaker sources)"
+        else f"<b>{html.escape(no_source_text(record))}</b> (lower tfmxne.alpha to find weaker sources)"
     )
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
     note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
     if record.get("sure"):
         sure = record["sure"]
-        note += (f"<p>alpha = {alpha:.3g} % of alpha_max selected by SURE (minimal Stein unbiased "
+        note += (f"<p>This alpha was selected by SURE (minimal Stein unbiased "
                  f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
     if record.get("noise_alpha"):
         draws = np.asarray(record["noise_alpha"])
         params = record.get("params") or {}
-        note += (f"<p>alpha = {alpha:.3g} % of alpha_max set by the noise: noise_margin "
+        note += (f"<p>This alpha was set by the noise: noise_margin "
                  f"{params.get('noise_margin'):g} x the 95th percentile of alpha_max over "
                  f"{len(draws)} draws of the noise alone ({draws.min():.3g}-{draws.max():.3g} % "
                  f"of the data's), floor {params.get('noise_floor'):g} %.</p>")
@@ -47,7 +46,7 @@ def _summary_html(cond, ev) -> str:
     warning = (f"<p style='color:#b00;border:2px solid #b00;padding:6px'><b>Warning:</b> "
                f"{html.escape(cond['fit_warning'])}</p>" if cond["fit_warning"] else "")
     return (
-        f"{warning}<p>{found}. Solver: {verdict}.</p>"
+        f"{warning}<p>{found}. Solver: {verdict}.</p><p>Regularisation: {html.escape(alpha_text(record))}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
     )
 
@@ -157,7 +156,8 @@ def _settings_html(conditions) -> str:
         settings = {
             "preprocessing": {"highpass_hz": float(info["highpass"]), "lowpass_hz": float(info["lowpass"]),
                               "nave": int(cond["evoked"].nave)},
-            "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {})},
+            "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {}),
+                       "alpha_used_percent_of_alpha_max": record["alpha"], "alpha_max": record["alpha_max"]},
             "dspm": {"weights": record.get("weights"), "weights_min_used": record.get("weights_min_used")},
             "crop": {"tmin": float(cond["evoked"].times[0]), "tmax": float(cond["evoked"].times[-1])},
         }
@@ -168,6 +168,8 @@ def _settings_html(conditions) -> str:
 
 def _overview_row(cond) -> dict:
     row = {"condition": cond["trial_type"], "n_active": len(cond["sources"]),
+           "alpha (% of alpha_max)": cond["record"]["alpha"],
+           "alpha (absolute)": cond["record"]["alpha"] * cond["record"]["alpha_max"] / 100,
            "converged": cond["record"]["converged"], "final_gap": cond["record"]["final_gap"],
            **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()},
            "warning": "many sources, little explained" if cond["fit_warning"] else ""}

@@ -158,7 +158,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
     if not record["converged"]:
         logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
     if record["n_active"] == 0:
-        logger.warning("TF-MxNE: %s", no_source_text(record["alpha"]))
+        logger.warning("TF-MxNE: %s", no_source_text(record))
     resamples = stability.resamples_record(info["stability"], evoked.times)
     record["n_candidates"] = len(resamples["stability"])
     return Solution(stc, _signed(stc, info["time_courses"]), residual, record, resamples)
@@ -193,9 +193,24 @@ def convergence_text(record, maxit=None) -> str:
             "may be inaccurate (raise tfmxne.maxit, the passes per outer iteration, or tfmxne.tol)")
 
 
-def no_source_text(alpha) -> str:
+def no_source_text(record) -> str:
     """What the log and the report say when the estimate is empty."""
-    return f"no active source at alpha = {alpha:g}"
+    return f"no active source at {alpha_text(record)}"
+
+
+def alpha_text(record) -> str:
+    """The alpha of a solve, relative and absolute, as the log and the report show it.
+
+    ``record['alpha']`` is in percent of ``record['alpha_max']``, the epsilon dual norm
+    ``||Phi G^T M||_eps`` of the whitened data ``M`` (noise standard deviations) and the
+    whitened gain ``G`` weighted by the depth prior and the dSPM weights if any
+    (:func:`tfmxne.norms.alpha_max`): no physical unit, so absolute alphas compare within a
+    recording and condition only.
+    """
+    alpha, alpha_max = record["alpha"], record["alpha_max"]
+    return (f"alpha = {alpha:.3g} % of alpha_max = {alpha * alpha_max / 100:.4g} (alpha_max = "
+            f"{alpha_max:.4g}: the dual norm of the whitened data times the whitened, "
+            "depth-weighted gain, no physical unit)")
 
 
 def effective_weights_min(weights, weights_min, fallback_fraction=0.5):
