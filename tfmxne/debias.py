@@ -19,8 +19,11 @@ from numba import njit
 
 logger = logging.getLogger("tfmxne")
 
+#: FISTA iterations before the debiasing gives up (MNE's ``mxne_debiasing`` default).
+MAX_ITER = 1000
 
-def compute_bias(M, G, X, n_orient=1, max_iter=1000, tol=1e-6):
+
+def compute_bias(M, G, X, n_orient=1, max_iter=MAX_ITER, tol=1e-6):
     """Debiasing weights for the active sources.
 
     Parameters
@@ -42,9 +45,12 @@ def compute_bias(M, G, X, n_orient=1, max_iter=1000, tol=1e-6):
     -------
     d : array, shape (n_active,)
         Weights ``>= 1`` to multiply the rows of X with.
+    converged : bool
+        False when ``max_iter`` iterations ended the descent (as in MNE, the weights
+        of the last one are returned).
     """
     if X.shape[0] == 0:
-        return np.ones(0)
+        return np.ones(0), True
     GTG, XXT = G.T @ G, X @ X.T
     lips = 1.1 * np.linalg.eigvalsh(GTG)[-1] * np.linalg.eigvalsh(XXT)[-1]
     # gradient of 0.5 ||M - G diag(y) X||^2 in y: -diag(G^T R X^T) = H y - b with
@@ -58,11 +64,12 @@ def compute_bias(M, G, X, n_orient=1, max_iter=1000, tol=1e-6):
     H = H.reshape(n_pos, n_orient, n_pos, n_orient).sum(axis=(1, 3)) / n_orient
     b = b.reshape(n_pos, n_orient).sum(axis=1) / n_orient
     d, n_iter = _fista(H, b, lips, max_iter, tol)
-    if n_iter < max_iter:
+    converged = n_iter < max_iter
+    if converged:
         logger.info("Debiasing converged after %d iterations", n_iter)
     else:
-        logger.info("Debiasing did not converge after %d iterations", max_iter)
-    return np.repeat(d, n_orient)
+        logger.warning("Debiasing did not converge after %d iterations", max_iter)
+    return np.repeat(d, n_orient), converged
 
 
 @njit(cache=True)

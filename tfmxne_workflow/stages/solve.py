@@ -113,7 +113,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         the estimate's prediction; ``record``, a dict:
         Convergence record: ``checks`` (list of ``{objective, gap, full}`` per
         duality-gap evaluation; ``full`` is False for checks on the active set only),
-        ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
+        ``final_gap``, ``tol`` (absolute), ``converged``, ``debias_converged`` (None without
+        debiasing or active source), ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha and the selected ``alpha``), ``threads`` (the solver's threads:
@@ -139,6 +140,7 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         "final_gap": float(info["gap"]),
         "tol": float(info["tol"]),
         "converged": bool(info["converged"]),
+        "debias_converged": info["debias_converged"],
         "n_iter": int(info["n_iter"]),
         "alpha_max": float(info["alpha_max"]),
         "n_active": int(sum(len(v) for v in stc.vertices)),
@@ -157,6 +159,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         record["final_gap"] = None
     if not record["converged"]:
         logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
+    if record["debias_converged"] is False:
+        logger.warning("TF-MxNE: %s", DEBIAS_NOT_CONVERGED)
     if record["n_active"] == 0:
         logger.warning("TF-MxNE: %s", no_source_text(record))
     resamples = stability.resamples_record(info["stability"], evoked.times)
@@ -191,6 +195,14 @@ def convergence_text(record, maxit=None) -> str:
     return (f"not converged: final duality gap {gap_txt} >= tol {tol:.3g} after {n_outer} outer "
             f"iterations, the solver's cap ({each}{passes} in all); the estimate is written but "
             "may be inaccurate (raise tfmxne.maxit, the passes per outer iteration, or tfmxne.tol)")
+
+
+#: What the log and the report say when the debiasing stopped at its cap (``record['debias_converged']``).
+DEBIAS_NOT_CONVERGED = (
+    "the debiasing (the rescaling of the active sources' amplitudes against the penalty's shrinkage, "
+    "tfmxne.debias) did not converge within its cap of iterations (tfmxne.debias.MAX_ITER): the locations and time courses are "
+    "the solver's, but the amplitudes are only partly corrected. Read the amplitudes as approximate, "
+    "or set tfmxne.debias: false to report the penalised ones.")
 
 
 def no_source_text(record) -> str:
