@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import figures, merge, metrics
+from . import dense, figures, merge, metrics
 from .solve import DEBIAS_NOT_CONVERGED, alpha_text, convergence_text, no_source_text
 from .sources import source_positions_mri
 
@@ -93,7 +93,7 @@ class _FigureWriter:
         self.report.add_image(fname, title=title, section=section)
 
 
-def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectra=None):
+def build_report(title, conditions, forward, figures_dir, dense_settings, max_tf_maps=50, spectra=None):
     """Assemble the report of one recording.
 
     Parameters
@@ -103,13 +103,15 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectr
     conditions : list of dict
         One per condition with keys ``trial_type``, ``label``, ``evoked`` and
         ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
-        the solve window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
+        the solve window), ``dense`` (the dense estimate, crop window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
         and ``truth`` (DataFrame or None).
     forward : mne.Forward
         Forward model (source-space geometry for the glass-brain views).
     figures_dir : str | Path
         Existing folder that receives every figure as ``<condition>_<kind>.png``
         (for ``snakemake --report``); the report embeds them.
+    dense_settings : dict
+        ``method`` and ``snr`` of the dense estimates (:meth:`~tfmxne_workflow.plan.settings.Settings.dense`).
     max_tf_maps : int
         Number of strongest sources that get a time-frequency map (pages of 12).
     spectra : dict | None
@@ -139,7 +141,7 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectr
     positions = source_positions_mri(forward)
     spectra = spectra or {"fmin": 3.0, "fmax": 45.0}
     for cond in conditions:
-        _add_condition(report, figs, cond, positions, max_tf_maps, spectra)
+        _add_condition(report, figs, cond, positions, max_tf_maps, spectra, dense_settings)
     report.add_html(_settings_html(conditions), title="Settings used", section="Configuration")
     return report
 
@@ -181,8 +183,25 @@ def _overview_row(cond) -> dict:
     return row
 
 
-def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
-    """The section of one condition: summary, butterflies, sources, where, when, TF, convergence."""
+def _dense_html(stc, positions, sources, settings) -> str:
+    """Where and when the dense estimate peaks, and how far from the nearest sparse source."""
+    hemi, vertex, time, value = dense.peak(stc)
+    xyz = positions[("lh", "rh").index(hemi)][vertex] * 1e3
+    near = ""
+    if len(sources):
+        dist = np.linalg.norm(sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float) - xyz, axis=1)
+        near = f", {dist.min():.0f} mm from the nearest sparse source"
+    method = settings["method"]
+    return (f"<p>Dense estimate ({method}, SNR {settings['snr']:g}: lambda2 = 1/SNR², the sparse "
+            f"solver's loose and depth; files <code>*_proc-crop_desc-*_{method.lower()}-{{lh,rh}}.stc</code>): "
+            f"peak {value:.3g} ({html.escape(dense.UNITS[method])}) at {hemi}:{vertex}, ({xyz[0]:.0f}, "
+            f"{xyz[1]:.0f}, {xyz[2]:.0f}) mm, {time:.3f} s{near}. A dense estimate spreads every source "
+            "over its neighbourhood; where it and the sparse one agree, the sparse sources are not "
+            "an artefact of the penalty.</p>")
+
+
+def _add_condition(report, figs, cond, positions, max_tf_maps, spectra, dense_settings):
+    """The section of one condition: summary, butterflies, sources, where, when, TF, convergence, dense."""
     name, label = cond["trial_type"], cond["label"]
     evoked, residual, sources = cond["evoked"], cond["residual"], cond["sources"]
     section = f"Condition: {name}"
@@ -192,6 +211,8 @@ def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
         report.add_html(_table_html(_sources_shown(sources)),
                         title=f"{name}: active sources (MRI surface RAS, mm; all columns in *_sources.tsv)",
                         section=section)
+    report.add_html(_dense_html(cond["dense"], positions, sources, dense_settings),
+                    title=f"{name}: dense estimate ({dense_settings['method']})", section=section)
     truth = None
     if cond["errors"] is not None:
         report.add_html(_table_html(cond["errors"]), title=f"{name}: localisation error vs. ground truth",
@@ -210,6 +231,9 @@ def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
             f"{name}: active sources (signed, along each vertex's principal orientation, summed per source)"),
          "time courses"),
         ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
+        ("dense", figures.dense_peak(cond["dense"], positions, sources, dense.UNITS[dense_settings["method"]],
+                                     f"{name}: dense estimate ({dense_settings['method']}) at its peak"),
+         f"dense estimate ({dense_settings['method']})"),
         *([("sure", figures.sure_curve(cond["record"]["sure"], f"{name}: choice of alpha by SURE"),
             "SURE path")] if cond["record"].get("sure") else []),
     ):

@@ -37,6 +37,7 @@ rule report:
         evoked=job(inputs.per_condition, "_proc-crop_desc-{cond}_ave.fif"),
         residual=job(inputs.per_condition, "_proc-cropresidual_desc-{cond}_ave.fif"),
         signed=job(inputs.per_condition, "_proc-signed_desc-{cond}_tfmxne-lh.stc"),
+        dense=job(inputs.per_condition, inputs.dense_suffix(PLAN)),
         sources=job(inputs.per_condition, "_desc-{cond}_sources.tsv"),
         convergence=job(inputs.per_condition, "_desc-{cond}_convergence.json"),
         fwd=recording_file("_fwd.fif"),
@@ -59,6 +60,7 @@ rule report:
         title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{PATHS.task}",
         max_tf_maps=SETTINGS["report"]["max_tf_maps"],
         spectra=SETTINGS.spectra(),
+        dense=SETTINGS["dense"],
         code=PLAN.code("report"),
     log:
         PATHS.log("report", RECORDING),
