@@ -32,7 +32,8 @@ DENSE = {"method": "dSPM", "snr": 3.0, "window": [0.08, 0.17], "loose": 0.2, "de
 def _html(cond, forward, folder):
     """The report of one condition, as the rule writes it."""
     fname = folder / "report.html"
-    report.build_report("t", [cond], forward, folder, DENSE).save(fname, open_browser=False, verbose="error")
+    report.build_report("t", [cond], forward, cond["noise_cov"], folder, DENSE).save(
+        fname, open_browser=False, verbose="error")
     return fname.read_text(encoding="utf-8")
 
 
@@ -43,7 +44,8 @@ def _condition(sample_evoked_cov, small_forward, **params):
                             depth=0.9, wsize=16, tstep=4, debias=True, **params)
     stc, cropped, residual = crop.crop_results(solution.stc, evoked.copy().crop(0.05, 0.2),
                                                solution.residual, 0.08, 0.17)
-    return {"trial_type": "Left visual", "label": "Leftvisual", "evoked": cropped, "residual": residual,
+    return {"trial_type": "Left visual", "label": "Leftvisual", "average": evoked, "noise_cov": cov,
+            "evoked": cropped, "residual": residual,
             "signed": solution.signed, "record": solution.record, "truth": None,
             "dense": dense.dense_estimate(evoked, small_forward, cov, DENSE),
             "sources": sources.sources_table(stc, small_forward, solution.record, "Left visual",
@@ -87,3 +89,5 @@ def test_the_dense_estimate_is_mne_s_on_the_crop_window_and_its_peak_is_reported
     assert ("Dense estimate (dSPM, SNR 3: lambda2 = 1/SNR²" in html
             and f"peak {value:.3g} (dSPM value (noise-normalised, F statistic)) at {hemi}:{vertex}" in html)
     assert (tmp_path / "Leftvisual_dense.png").is_file()
+    assert "Noise covariance" in html and "Left visual: average (whole epoch) whitened with the noise" in html
+    assert (tmp_path / "Leftvisual_whitened.png").is_file()

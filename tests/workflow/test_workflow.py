@@ -109,7 +109,8 @@ def test_report_has_every_section(demo_run):
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
                    "time-frequency map", "Explained variance", "convergence", "Settings used",
                    "localisation error", "resamples: the averages of random halves of the trials",
-                   "dense estimate (dSPM)", "Dense estimate (dSPM, SNR 3", "Regularisation: alpha = "):
+                   "dense estimate (dSPM)", "Dense estimate (dSPM, SNR 3", "Regularisation: alpha = ",
+                   "Noise covariance", "whitened with the noise covariance"):
         assert needle in html, needle
 
 

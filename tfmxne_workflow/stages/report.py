@@ -93,7 +93,8 @@ class _FigureWriter:
         self.report.add_image(fname, title=title, section=section)
 
 
-def build_report(title, conditions, forward, figures_dir, dense_settings, max_tf_maps=50, spectra=None):
+def build_report(title, conditions, forward, noise_cov, figures_dir, dense_settings, max_tf_maps=50,
+                 spectra=None):
     """Assemble the report of one recording.
 
     Parameters
@@ -101,12 +102,14 @@ def build_report(title, conditions, forward, figures_dir, dense_settings, max_tf
     title : str
         Report title.
     conditions : list of dict
-        One per condition with keys ``trial_type``, ``label``, ``evoked`` and
-        ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
+        One per condition with keys ``trial_type``, ``label``, ``average`` (the whole
+        epoch's Evoked), ``evoked`` and ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
         the solve window), ``dense`` (the dense estimate, crop window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
         and ``truth`` (DataFrame or None).
     forward : mne.Forward
         Forward model (source-space geometry for the glass-brain views).
+    noise_cov : mne.Covariance
+        The noise covariance, shown with each average whitened by it.
     figures_dir : str | Path
         Existing folder that receives every figure as ``<condition>_<kind>.png``
         (for ``snakemake --report``); the report embeds them.
@@ -142,8 +145,25 @@ def build_report(title, conditions, forward, figures_dir, dense_settings, max_tf
     spectra = spectra or {"fmin": 3.0, "fmax": 45.0}
     for cond in conditions:
         _add_condition(report, figs, cond, positions, max_tf_maps, spectra, dense_settings)
+    _add_noise(report, figs, conditions, noise_cov)
     report.add_html(_settings_html(conditions), title="Settings used", section="Configuration")
     return report
+
+
+def _add_noise(report, figs, conditions, noise_cov):
+    """The noise covariance (mne.Report's view) and each condition's average whitened by it."""
+    report.add_html(
+        "<p>The solver whitens the data with this noise covariance and assumes that it describes "
+        "the noise. Whitened, an average is in units of the noise's standard deviation: in the "
+        "baseline its traces should stay within ±1.96 and its global field power near 1; much "
+        "larger values there mean the covariance underestimates the noise (too many sources "
+        "follow), much smaller that it overestimates it.</p>",
+        title="Noise covariance and whitened averages", section="Noise")
+    report.add_covariance(noise_cov, info=conditions[0]["average"].info, title="Noise covariance")
+    for cond in conditions:
+        title = f"{cond['trial_type']}: average (whole epoch) whitened with the noise covariance"
+        figs.add(cond["average"].plot_white(noise_cov, show=False, verbose="error"), f"{cond['label']}_whitened",
+                 title, "Noise")
 
 
 def _settings_html(conditions) -> str:

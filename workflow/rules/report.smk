@@ -34,6 +34,7 @@ rule sources_table:
 
 rule report:
     input:
+        average=job(inputs.per_condition, "_desc-{cond}_ave.fif"),
         evoked=job(inputs.per_condition, "_proc-crop_desc-{cond}_ave.fif"),
         residual=job(inputs.per_condition, "_proc-cropresidual_desc-{cond}_ave.fif"),
         signed=job(inputs.per_condition, "_proc-signed_desc-{cond}_tfmxne-lh.stc"),
@@ -41,6 +42,7 @@ rule report:
         sources=job(inputs.per_condition, "_desc-{cond}_sources.tsv"),
         convergence=job(inputs.per_condition, "_desc-{cond}_convergence.json"),
         fwd=recording_file("_fwd.fif"),
+        noise_cov=recording_file("_cov.fif"),
         conditions=recording_file("_conditions.tsv"),
         truth=job(inputs.truth),
         provenance=job(inputs.provenance),
