@@ -82,8 +82,9 @@ class SolverResult:
         Final duality gap of the full problem.
     tol : float
         Tolerance on the gap.
-    debias_converged : bool | None
-        Whether the debiasing converged (None: not debiased).
+    debias_error : float | None
+        0 when the debiasing converged, else how far its weights are from converged
+        ones (:func:`tfmxne.debias.compute_bias`); None: not debiased.
     """
 
     X: np.ndarray
@@ -96,7 +97,7 @@ class SolverResult:
     converged: bool = False
     gap: float = np.inf
     tol: float = 0.0
-    debias_converged: bool | None = None
+    debias_error: float | None = None
 
     @property
     def objective(self):
@@ -681,7 +682,7 @@ def solve(M, G, alpha_space, alpha_time, wsize=64, tstep=4, n_orient=1, maxit=20
                                        n_tfmxne_iter, maxit, tol, dgap_freq, max_outer,
                                        n_threads)
         if debias and result.active_set.any():
-            bias, result.debias_converged = compute_bias(M, G[:, result.active_set], result.X, n_orient)
+            bias, result.debias_error = compute_bias(M, G[:, result.active_set], result.X, n_orient)
             result.X = result.X * bias[:, None]
     return result
 

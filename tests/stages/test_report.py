@@ -1,5 +1,6 @@
 """What the subject report shows of a solve: alpha, non-convergence of the solver and the debiasing, the dense estimate."""
 import functools
+import html
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from conftest import SAMPLE_DIR
 import tfmxne.solver
 from tfmxne.debias import compute_bias
 from tfmxne_workflow.stages import crop, dense, report, sources
-from tfmxne_workflow.stages.solve import DEBIAS_NOT_CONVERGED, solve_tfmxne
+from tfmxne_workflow.stages.solve import debias_text, solve_tfmxne
 
 pytestmark = [pytest.mark.sample,
               pytest.mark.skipif(not SAMPLE_DIR.is_dir(), reason=f"sample data not found in {SAMPLE_DIR}")]
@@ -19,10 +20,20 @@ def test_debiasing_says_when_it_stops_at_its_cap():
     G = rng.standard_normal((20, 3))
     X = rng.standard_normal((3, 40))
     M = G @ (2.0 * X)
-    _, converged = compute_bias(M, G, X)
-    assert converged
-    _, converged = compute_bias(M, G, X, max_iter=1)
-    assert not converged
+    converged, error = compute_bias(M, G, X)
+    assert error == 0.0
+    stopped, error = compute_bias(M, G, X, max_iter=1)
+    assert error == pytest.approx(np.max(np.abs(stopped - converged) / converged), rel=1e-3) and error > 0.05
+
+
+@pytest.mark.parametrize("error, advice", [(0.014, "Below 5 %: nothing to do."),
+                                           (0.2, "Read the amplitudes as approximate, or set tfmxne.debias: false")])
+def test_the_debiasing_text_says_how_far_and_what_to_do(error, advice):
+    text = debias_text({"debias_converged": False, "debias_error": error})
+    assert f"differ by up to {100 * error:.2g} % from converged ones" in text and text.endswith(advice + (
+        "" if error < 0.05 else " to report the penalised ones."))
+    assert debias_text({"debias_converged": True, "debias_error": 0.0}) is None
+    assert debias_text({"debias_converged": None, "debias_error": None}) is None
 
 
 #: The dense stage's settings (as Settings.dense gives them, window the crop window).
@@ -58,12 +69,14 @@ def test_forced_non_convergence_and_alpha_appear_in_the_report(sample_evoked_cov
     cond = _condition(sample_evoked_cov, small_forward, alpha=50.0, maxit=1, tol=1e-12)
     record = cond["record"]
     assert not record["converged"] and record["debias_converged"] is False and record["n_active"]
-    html = _html(cond, small_forward, tmp_path)
-    assert "not converged: final duality gap" in html
-    assert "raise tfmxne.maxit" in html
-    assert DEBIAS_NOT_CONVERGED.replace("'", "&#x27;") in html
+    assert record["debias_error"] > 0.05
+    page = _html(cond, small_forward, tmp_path)
+    assert "not converged: final duality gap" in page
+    assert "raise tfmxne.maxit" in page
+    assert f"<b style='color:#b00'>{html.escape(debias_text(record))}</b>" in page
+    assert "Read the amplitudes as approximate" in page
     absolute = record["alpha"] * record["alpha_max"] / 100
-    assert f"alpha = 50 % of alpha_max = {absolute:.4g} (alpha_max = {record['alpha_max']:.4g}:" in html
+    assert f"alpha = 50 % of alpha_max = {absolute:.4g} (alpha_max = {record['alpha_max']:.4g}:" in page
 
 
 
@@ -84,10 +97,11 @@ def test_the_dense_estimate_is_mne_s_on_the_crop_window_and_its_peak_is_reported
     assert abs(value) == np.abs(stc.data).max() and time in stc.times
     cond = _condition(sample_evoked_cov, small_forward, alpha=50.0, maxit=3000, tol=1e-4)
     assert cond["record"]["converged"] and cond["record"]["debias_converged"] is True
-    html = _html(cond, small_forward, tmp_path)
-    assert "not converged" not in html and "debiasing" not in html and "Warning:" not in html
-    assert ("Dense estimate (dSPM, SNR 3: lambda2 = 1/SNR²" in html
-            and f"peak {value:.3g} (dSPM value (noise-normalised, F statistic)) at {hemi}:{vertex}" in html)
+    assert cond["record"]["debias_error"] == 0.0
+    page = _html(cond, small_forward, tmp_path)
+    assert "not converged" not in page and "debiasing" not in page and "Warning:" not in page
+    assert ("Dense estimate (dSPM, SNR 3: lambda2 = 1/SNR²" in page
+            and f"peak {value:.3g} (dSPM value (noise-normalised, F statistic)) at {hemi}:{vertex}" in page)
     assert (tmp_path / "Leftvisual_dense.png").is_file()
-    assert "Noise covariance" in html and "Left visual: average (whole epoch) whitened with the noise" in html
+    assert "Noise covariance" in page and "Left visual: average (whole epoch) whitened with the noise" in page
     assert (tmp_path / "Leftvisual_whitened.png").is_file()

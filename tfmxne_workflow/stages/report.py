@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from . import dense, figures, merge, metrics
-from .solve import DEBIAS_NOT_CONVERGED, alpha_text, convergence_text, no_source_text
+from .solve import DEBIAS_TOLERABLE, alpha_text, convergence_text, debias_text, no_source_text
 from .sources import source_positions_mri
 
 
@@ -26,8 +26,9 @@ def _summary_html(cond, ev) -> str:
         f"{len(sources)} active source(s) ({sources['n_vertices'].sum()} vertices)" if len(sources)
         else f"<b>{html.escape(no_source_text(record))}</b> (lower tfmxne.alpha to find weaker sources)"
     )
-    if record.get("debias_converged") is False:
-        verdict += f"; <b style='color:#b00'>{html.escape(DEBIAS_NOT_CONVERGED)}</b>"
+    if debias_text(record):
+        style = " style='color:#b00'" if record["debias_error"] > DEBIAS_TOLERABLE else ""
+        verdict += f"; <b{style}>{html.escape(debias_text(record))}</b>"
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
     note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
     if record.get("sure"):
@@ -196,6 +197,7 @@ def _overview_row(cond) -> dict:
            "alpha (absolute)": cond["record"]["alpha"] * cond["record"]["alpha_max"] / 100,
            "converged": cond["record"]["converged"], "final_gap": cond["record"]["final_gap"],
            "debias_converged": cond["record"].get("debias_converged"),
+           "debias_error": cond["record"].get("debias_error"),
            **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()},
            "warning": "many sources, little explained" if cond["fit_warning"] else ""}
     if cond["errors"] is not None:

@@ -45,7 +45,7 @@ def study_table(sources_files, convergence_files, evoked_files, residual_files,
     -------
     table : DataFrame
         subject, session, condition, n_active, warning (:func:`.metrics.poor_fit_warning`
-        or empty), converged, final_gap, debias_converged, strongest source (hemi, vertex, x/y/z mm, peak
+        or empty), converged, final_gap, debias_converged, debias_error, strongest source (hemi, vertex, x/y/z mm, peak
         time, amplitude), explained_var_<channel type>.
     """
     names = condition_names(conditions_files)
@@ -61,14 +61,15 @@ def study_table(sources_files, convergence_files, evoked_files, residual_files,
                "condition": sources["condition"].iloc[0] if len(sources) else names.get(ent["cond"], ent["cond"]),
                "n_active": len(sources), "warning": metrics.poor_fit_warning(len(sources), explained) or "",
                "converged": record["converged"], "final_gap": record["final_gap"],
-               "debias_converged": record.get("debias_converged"),
+               "debias_converged": record.get("debias_converged"), "debias_error": record.get("debias_error"),
                **{f"explained_var_{k}": v for k, v in explained.items()}}
         if len(sources):
             top = sources.iloc[0]
             row.update({f"top_{k}": top[k] for k in _TOP})
         rows.append(row)
     return pd.DataFrame(rows, columns=list(dict.fromkeys(
-        ["subject", "session", "condition", "n_active", "warning", "converged", "final_gap", "debias_converged"]
+        ["subject", "session", "condition", "n_active", "warning", "converged", "final_gap", "debias_converged",
+         "debias_error"]
         + [f"top_{k}" for k in _TOP] + [k for r in rows for k in r])))
 
 
