@@ -24,6 +24,7 @@ else:
 
 include: "workflow/rules/forward.smk"
 include: "workflow/rules/dspm.smk"
+include: "workflow/rules/dense.smk"
 include: "workflow/rules/solve.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/group.smk"

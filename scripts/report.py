@@ -14,14 +14,16 @@ with job_context(snakemake):
     labels = pd.read_csv(inp.conditions, sep="\t", dtype=str).set_index("label")["trial_type"]
     truth = pd.read_csv(inp.truth[0], sep="\t") if inp.truth else None
     conditions = []
-    for evoked, residual, signed, sources, conv in zip(inp.evoked, inp.residual, inp.signed, inp.sources,
-                                                       inp.convergence):
+    for average, evoked, residual, signed, dense, sources, conv in zip(
+            inp.average, inp.evoked, inp.residual, inp.signed, inp.dense, inp.sources, inp.convergence):
         label = Path(sources).name.split("_desc-")[1].split("_")[0]
         conditions.append({
             "trial_type": labels[label], "label": label,
+            "average": mne.read_evokeds(average, verbose="error")[0],
             "evoked": mne.read_evokeds(evoked, verbose="error")[0],
             "residual": mne.read_evokeds(residual, verbose="error")[0],
             "signed": mne.read_source_estimate(signed),
+            "dense": mne.read_source_estimate(dense),
             "sources": pd.read_csv(sources, sep="\t", na_values="n/a"),
             "record": json.loads(Path(conv).read_text(encoding="utf-8")),
             "truth": truth,
@@ -30,7 +32,7 @@ with job_context(snakemake):
         figures_dir.mkdir()
         rep = report.build_report(
             snakemake.params.title, conditions, mne.read_forward_solution(inp.fwd, verbose="error"),
-            figures_dir, snakemake.params.max_tf_maps, snakemake.params.spectra,
+            mne.read_cov(inp.noise_cov, verbose="error"), figures_dir, snakemake.params.dense, snakemake.params.max_tf_maps, snakemake.params.spectra,
         )
     if inp.provenance:  # input.source: mne-bids-pipeline
         record = json.loads(Path(inp.provenance[0]).read_text(encoding="utf-8"))

@@ -5,7 +5,8 @@ from tfmxne_workflow.stages import summary
 
 with job_context(snakemake):
     table = summary.study_table(
-        snakemake.input.sources, snakemake.input.convergence, snakemake.input.conditions
+        snakemake.input.sources, snakemake.input.convergence, snakemake.input.evoked,
+        snakemake.input.residual, snakemake.input.conditions,
     )
     atomic.write_tsv(snakemake.output.tsv, table)
     group_report = next(iter(snakemake.input.group_report), None)

@@ -196,3 +196,18 @@ def sample_evoked_cov():
     evoked = mne.read_evokeds(SAMPLE_DIR / "sample_audvis_short-ave.fif.gz", condition="Left visual",
                               baseline=(None, 0), verbose=False)
     return evoked, mne.read_cov(SAMPLE_DIR / "sample_audvis-cov.fif", verbose=False)
+
+
+@pytest.fixture(scope="session")
+def small_forward(tmp_path_factory, sample_evoked_cov):
+    """Forward on the sample 'small' cortical source space (2 x 258) + 3-layer BEM."""
+    fname = tmp_path_factory.getbasetemp() / "sample-small-fwd.fif"
+    if fname.is_file():
+        return mne.read_forward_solution(fname, verbose=False)
+    src = mne.read_source_spaces(SAMPLE_DIR / "sample-small-src.fif.gz", verbose=False)
+    fwd = mne.make_forward_solution(
+        sample_evoked_cov[0].info, SAMPLE_DIR / "sample-trans.fif", src,
+        SAMPLE_DIR / "subjects/sample/bem/sample-320-320-320-bem-sol.fif",
+        meg=True, eeg=True, verbose=False)
+    mne.write_forward_solution(fname, fwd, verbose=False)
+    return fwd

@@ -306,7 +306,9 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     return_info : bool
         Also return the convergence record (dict, last item of the output):
         ``p_obj`` and ``dgap`` per check, ``full`` (which checks were on the
-        full problem), ``n_iter``, ``converged``, ``gap``, ``tol`` (absolute),
+        full problem), ``n_iter``, ``converged``, ``debias_error`` (None without
+        debiasing or active source, 0 when it converged, else the largest relative distance
+        of its weights from converged ones), ``gap``, ``tol`` (absolute),
         ``alpha_max`` (in units of the prepared gain: with ``weights`` and
         no depth limit, not trace-normalised; see :mod:`tfmxne.prepare`),
         ``alpha`` (percent of alpha_max), ``alpha_space``, ``alpha_time``,
@@ -486,7 +488,8 @@ def tf_mixed_norm(evoked, forward, noise_cov, loose="auto", depth=0.8, maxit=300
     if return_info:
         outputs.append(dict(
             p_obj=res.p_obj, dgap=res.dgap, full=res.full, n_iter=res.n_iter,
-            converged=res.converged, gap=res.gap, tol=tol_abs, n_threads=allowed(),
+            converged=res.converged, debias_error=res.debias_error, gap=res.gap, tol=tol_abs,
+            n_threads=allowed(),
             alpha_max=100 * a_max, alpha=alpha, alpha_space=alpha_space,
             alpha_time=alpha_time,
             active_vertices=_vertices(prepared.src,

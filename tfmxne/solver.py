@@ -82,6 +82,9 @@ class SolverResult:
         Final duality gap of the full problem.
     tol : float
         Tolerance on the gap.
+    debias_error : float | None
+        0 when the debiasing converged, else how far its weights are from converged
+        ones (:func:`tfmxne.debias.compute_bias`); None: not debiased.
     """
 
     X: np.ndarray
@@ -94,6 +97,7 @@ class SolverResult:
     converged: bool = False
     gap: float = np.inf
     tol: float = 0.0
+    debias_error: float | None = None
 
     @property
     def objective(self):
@@ -678,8 +682,8 @@ def solve(M, G, alpha_space, alpha_time, wsize=64, tstep=4, n_orient=1, maxit=20
                                        n_tfmxne_iter, maxit, tol, dgap_freq, max_outer,
                                        n_threads)
         if debias and result.active_set.any():
-            result.X = result.X * compute_bias(
-                M, G[:, result.active_set], result.X, n_orient)[:, None]
+            bias, result.debias_error = compute_bias(M, G[:, result.active_set], result.X, n_orient)
+            result.X = result.X * bias[:, None]
     return result
 
 

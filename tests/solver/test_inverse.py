@@ -22,21 +22,6 @@ def sample_data(sample_evoked_cov):
     return sample_evoked_cov
 
 
-@pytest.fixture(scope="session")
-def small_forward(tmp_path_factory, sample_data):
-    """Forward on the sample 'small' cortical source space (2 x 258) + 3-layer BEM."""
-    fname = tmp_path_factory.getbasetemp() / "sample-small-fwd.fif"
-    if fname.is_file():
-        return mne.read_forward_solution(fname, verbose=False)
-    src = mne.read_source_spaces(SAMPLE / "sample-small-src.fif.gz", verbose=False)
-    fwd = mne.make_forward_solution(
-        sample_data[0].info, SAMPLE / "sample-trans.fif", src,
-        SAMPLE / "subjects/sample/bem/sample-320-320-320-bem-sol.fif",
-        meg=True, eeg=True, verbose=False)
-    mne.write_forward_solution(fname, fwd, verbose=False)
-    return fwd
-
-
 def _explained_variance(evoked, residual, cov):
     """Explained variance (%) of the whitened data, as MNE logs it."""
     ev = evoked.copy().pick(residual.ch_names)

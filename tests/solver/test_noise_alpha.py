@@ -4,7 +4,7 @@ import mne
 import numpy as np
 import pytest
 from scipy import stats
-from test_inverse import sample_data, small_forward  # noqa: F401 (fixtures)
+from test_inverse import sample_data  # noqa: F401 (fixtures)
 
 from tfmxne import tf_mixed_norm
 from tfmxne.noise_alpha import noise_alpha

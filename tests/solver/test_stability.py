@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from test_inverse import SAMPLE, sample_data, small_forward  # noqa: F401 (fixtures)
+from test_inverse import SAMPLE, sample_data  # noqa: F401 (fixtures)
 
 from tfmxne import TFDictionary, alpha_max, solve
 from tfmxne.solver import active_positions

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from test_inverse import SAMPLE, sample_data, small_forward  # noqa: F401 (fixtures)
+from test_inverse import SAMPLE, sample_data  # noqa: F401 (fixtures)
 
 from tfmxne import solve
 from tfmxne.sure import ar1_time_cov, alpha_grid, lag1_correlation, sure_l1_ratio_grid, sure_path

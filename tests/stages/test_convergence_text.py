@@ -3,7 +3,7 @@
 import numpy as np
 
 from tfmxne import solve
-from tfmxne_workflow.stages.solve import convergence_text
+from tfmxne_workflow.stages.solve import alpha_text, convergence_text, no_source_text
 
 
 def _record(res):
@@ -32,3 +32,10 @@ def test_a_converged_solve_counts_its_passes():
     assert res.converged
     assert convergence_text(_record(res)) == (
         f"converged: final duality gap {res.gap:.3g} < tol 1e-06 after {res.n_iter} passes")
+
+
+def test_alpha_is_shown_relative_and_absolute():
+    text = alpha_text({"alpha": 20.0, "alpha_max": 3.5})
+    assert text.startswith("alpha = 20 % of alpha_max = 0.7 (alpha_max = 3.5: the dual norm of the whitened data")
+    assert no_source_text({"alpha": 100.0, "alpha_max": 2.0}).startswith(
+        "no active source at alpha = 100 % of alpha_max = 2 (alpha_max = 2:")

@@ -19,6 +19,22 @@ def test_explained_variance():
     assert metrics.explained_variance(_evoked(data), _evoked(0.5 * data)) == {"eeg": pytest.approx(0.75)}
 
 
+@pytest.mark.parametrize("n_sources, explained, warned", [
+    (11, {"grad": 0.49, "eeg": 0.2}, True),    # many sources, the best channel type under half
+    (10, {"grad": 0.2}, False),                # not more than MANY_SOURCES
+    (11, {"grad": 0.5, "eeg": 0.2}, False),    # one channel type is half explained
+    (55, {"grad": 0.41, "mag": 0.3}, True),    # the sample recording's worst condition
+])
+def test_poor_fit_warning_needs_many_sources_and_little_explained(n_sources, explained, warned):
+    assert (metrics.MANY_SOURCES, metrics.LITTLE_EXPLAINED) == (10, 0.5)
+    text = metrics.poor_fit_warning(n_sources, explained)
+    assert (text is not None) == warned
+    if warned:
+        best = max(explained, key=explained.get)
+        assert text.startswith(f"{n_sources} sources explain at most {100 * explained[best]:.0f} % of the "
+                               f"data ({best}): more than 10 sources explaining less than 50 %")
+
+
 def test_localisation_errors_picks_the_nearest_estimate():
     sources = pd.DataFrame({"hemi": ["lh", "rh"], "vertex": [1, 2], "x_mm": [0, 50.0],
                             "y_mm": [0, 0.0], "z_mm": [0, 0.0]})
@@ -55,8 +71,18 @@ def test_study_table(tmp_path):
                   "z_mm": [3.0], "peak_time_s": [0.1], "peak_amplitude_nAm": [10.0]}).to_csv(tsv, sep="\t", index=False)
     conv = tmp_path / "sub-01_task-x_desc-A_convergence.json"
     conv.write_text(json.dumps({"converged": False, "final_gap": 0.5}))
-    table = summary.study_table([tsv], [conv])
+    evoked, residual = tmp_path / "a-ave.fif", tmp_path / "r-ave.fif"
+    _evoked(np.ones((2, 50))).save(evoked, verbose="error")
+    _evoked(0.8 * np.ones((2, 50))).save(residual, verbose="error")  # 1 - 0.64 explained
+    table = summary.study_table([tsv], [conv], [evoked], [residual])
     assert table.loc[0, "condition"] == "a/b" and not table.loc[0, "converged"]
     assert table.loc[0, "top_vertex"] == 3
+    assert table.loc[0, "explained_var_eeg"] == pytest.approx(0.36) and table.loc[0, "warning"] == ""
+    many = tmp_path / "sub-02_task-x_desc-A_sources.tsv"
+    pd.concat([pd.read_csv(tsv, sep="\t")] * 11).to_csv(many, sep="\t", index=False)
+    table = summary.study_table([tsv, many], [conv, conv], [evoked] * 2, [residual] * 2)
+    assert table["warning"].str.startswith("11 sources explain at most 36 % of the data (eeg)").tolist() == [
+        False, True]
     html = summary.study_html(table, [], tmp_path / "study_summary.html")
     assert "a/b" in html
+    assert "little of the data in 1 recording(s) and condition(s)</b>: sub-02 a/b</p>" in html

@@ -12,9 +12,9 @@ from conftest import REPO, SNAKEMAKE, snakemake_env, write_tiny_bids
 
 N_SUBJECTS = 20
 #: Jobs per recording with 2 conditions: measurement_info, epochs, noise_cov, forward,
-#: report, and per condition evoked, solve, crop, sources_table (MEG data: auto solves without
-#: dSPM weights, so no dspm job is planned).
-JOBS_PER_RECORDING = 5 + 2 * 4
+#: report, and per condition evoked, solve, crop, sources_table, dense (MEG data: auto solves
+#: without dSPM weights, so no dspm job is planned).
+JOBS_PER_RECORDING = 5 + 2 * 5
 #: Study-level jobs: template_subject, source_space, bem_solution, study_summary,
 #: dataset_description, all, and the group stage: group_condition per condition,
 #: group_contrasts, group_report.

@@ -56,6 +56,7 @@ def test_outputs_are_bids_derivatives(demo_run):
         for label in conds["label"]:
             stem = f"{sub}_task-demo_desc-{label}"
             assert {f"{stem}_ave.fif", f"{stem}_sources.tsv"} <= files
+            assert {f"{sub}_task-demo_proc-crop_desc-{label}_dspm-{h}.stc" for h in ("lh", "rh")} <= files
             assert f"{stem}_dspm-lh.stc" not in files  # MEG data: auto solves without dSPM weights
             table = pd.read_csv(deriv / sub / "meg" / f"{stem}_sources.tsv", sep="\t")
             assert set(REQUIRED_COLUMNS) <= set(table.columns)
@@ -107,7 +108,9 @@ def test_report_has_every_section(demo_run):
     html = next(demo_run["deriv"].glob("sub-*/meg/*_report.html")).read_text()
     for needle in ("evoked (grad)", "residual (grad)", "time courses", "where (glass brain)",
                    "time-frequency map", "Explained variance", "convergence", "Settings used",
-                   "localisation error", "resamples: the averages of random halves of the trials"):
+                   "localisation error", "resamples: the averages of random halves of the trials",
+                   "dense estimate (dSPM)", "Dense estimate (dSPM, SNR 3", "Regularisation: alpha = ",
+                   "Noise covariance", "whitened with the noise covariance"):
         assert needle in html, needle
 
 
@@ -131,6 +134,12 @@ def test_changing_a_key_only_the_report_uses_reruns_only_the_reports(demo_run):
     assert jobs.get("report") == 2 and set(jobs) <= {"report", "study_summary", "group_report", "all"}, jobs
 
 
+def test_changing_the_dense_method_reruns_only_the_dense_estimates_and_the_reports(demo_run):
+    jobs = planned_jobs(demo_run, dense={"method": "sLORETA"})
+    assert (jobs.get("dense"), jobs.get("report")) == (4, 2), jobs
+    assert set(jobs) <= {"dense", "report", "study_summary", "group_report", "all"}, jobs
+
+
 def test_changing_the_merge_of_vertices_reruns_the_sources_tables_not_the_solve(demo_run):
     jobs = planned_jobs(demo_run, sources_table={"merge_mm": 5.0})
     assert jobs.get("sources_table") == 4, jobs
@@ -149,7 +158,7 @@ def test_adding_a_subject_plans_only_its_jobs_and_the_study_level_ones(demo_run)
     finally:
         shutil.rmtree(new)
     per_recording = {"measurement_info": 1, "epochs": 1, "noise_cov": 1, "forward": 1, "report": 1}
-    per_condition = {"evoked": 2, "solve": 2, "crop": 2, "sources_table": 2}
+    per_condition = {"evoked": 2, "solve": 2, "crop": 2, "sources_table": 2, "dense": 2}
     study = {"study_summary": 1, "all": 1, "group_condition": 2, "group_contrasts": 1, "group_report": 1}
     assert jobs == {**per_recording, **per_condition, **study}, jobs
 

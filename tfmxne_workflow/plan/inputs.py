@@ -22,12 +22,17 @@ def session_label(ses: str) -> str:
 
 
 def all_outputs(plan) -> list:
-    """What ``rule all`` asks for: every report, the study summary, the group report."""
+    """What ``rule all`` asks for: every report and dense estimate, the study summary, the group report."""
     out = [f"{plan.paths.deriv}/dataset_description.json", f"{plan.paths.deriv}/study_summary.html"]
     if plan.group_enabled:
         out.append(plan.paths.group_report)
     out += [fill(plan.paths.recording_file("_report.html"), subject, ses) for subject, ses in plan.study.recordings]
-    return out
+    return out + study_files(plan, dense_suffix(plan))
+
+
+def dense_suffix(plan, hemi="lh") -> str:
+    """The dense estimate's file suffix, named by its method (``dense.method``, lower case)."""
+    return f"_proc-crop_desc-{{cond}}_{plan.settings['dense']['method'].lower()}-{hemi}.stc"
 
 
 def study_files(plan, suffix) -> list:

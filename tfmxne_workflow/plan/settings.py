@@ -56,6 +56,12 @@ class Settings:
                 "loose": tf["loose"] if dspm["loose"] is None else dspm["loose"],
                 "depth": tf["depth"] if dspm["depth"] is None else dspm["depth"]}
 
+    def dense(self) -> dict:
+        """What the dense stage uses: the crop window, ``method`` and ``snr``, the solver's ``loose`` and ``depth``."""
+        tf, dense, crop = self._config["tfmxne"], self._config["dense"], self._config["crop"]
+        return {"window": [crop["tmin"], crop["tmax"]], "method": dense["method"], "snr": dense["snr"],
+                "loose": tf["loose"], "depth": tf["depth"]}
+
     def spectra(self) -> dict:
         """What a time-frequency analysis of the sources uses: ``fmin`` and ``fmax`` (Hz) of ``sources_table``."""
         table = self._config["sources_table"]

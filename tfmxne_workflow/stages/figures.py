@@ -12,6 +12,8 @@ from .merge import row_index  # noqa: E402
 #: The three 2-D projections: (title, horizontal axis, vertical axis), coordinates x, y, z.
 VIEWS = (("sagittal (from the left)", 1, 2), ("coronal (from behind)", 0, 2), ("axial (from above)", 0, 1))
 AXIS_LABELS = ("x (mm, right)", "y (mm, anterior)", "z (mm, superior)")
+#: The sources table's column of each coordinate.
+AXIS_COLUMNS = ("x_mm", "y_mm", "z_mm")
 
 
 #: Display scale and unit of each channel type.
@@ -91,6 +93,46 @@ def glass_brain(positions, sources, truth=None, title=""):
         axes[0].legend(loc="lower left", fontsize="small")
     else:
         axes[0].text(0.02, 0.02, "no active source", transform=axes[0].transAxes, fontsize="small")
+    fig.suptitle(title)
+    return fig
+
+
+def dense_peak(stc, positions, sources, unit, title, n_sources=5):
+    """The dense estimate at its peak: where (its value at the peak time) and when (time courses).
+
+    Top: three projections of every source-space vertex of ``stc`` coloured by its absolute
+    value at the peak time, the peak vertex starred and the sparse ``sources`` circled. Bottom:
+    the dense estimate's time course at its peak vertex and at the ``n_sources`` strongest
+    sparse sources' vertices (``unit``: what its values are).
+    """
+    from .dense import peak
+
+    hemi, vertex, time, _ = peak(stc)
+    column = int(np.argmin(np.abs(stc.times - time)))
+    xyz = np.concatenate([positions[h][stc.vertices[h]] for h in range(2)]) * 1e3
+    value = np.abs(stc.data[:, column])
+    fig = plt.figure(figsize=(12, 7), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.2, 1])
+    order = np.argsort(value)  # the strongest drawn last, on top
+    peak_xyz = xyz[row_index(stc, hemi, vertex)]
+    shown = sources.head(n_sources)
+    for ax, (name, h, v) in zip(top.subplots(1, 3), VIEWS):
+        points = ax.scatter(xyz[order, h], xyz[order, v], s=3, c=value[order], cmap="hot_r", linewidths=0,
+                            rasterized=True)
+        ax.scatter(shown[AXIS_COLUMNS[h]], shown[AXIS_COLUMNS[v]], s=90, facecolors="none",
+                   edgecolors="tab:blue", label="sparse sources")
+        ax.scatter(peak_xyz[h], peak_xyz[v], s=200, marker="*", c="k", label="dense peak")
+        ax.set(title=name, xlabel=AXIS_LABELS[h], ylabel=AXIS_LABELS[v], aspect="equal")
+    top.colorbar(points, ax=top.axes, label=f"|{unit}| at {time:.3f} s", shrink=0.8)
+    top.axes[0].legend(loc="lower left", fontsize="small")
+    ax = bottom.subplots()
+    ax.plot(stc.times, stc.data[row_index(stc, hemi, vertex)], c="k", lw=2,
+            label=f"dense peak {hemi}:{vertex}")
+    for _, row in shown.iterrows():
+        ax.plot(stc.times, stc.data[row_index(stc, row["hemi"], row["vertex"])],
+                label=f"at sparse source {source_name(row['hemi'], row['vertex'], row['n_vertices'])}")
+    ax.set(xlabel="time (s)", ylabel=unit, xlim=(stc.times[0], stc.times[-1]))
+    ax.legend(fontsize="small", ncols=2, loc="upper right")
     fig.suptitle(title)
     return fig
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: More active sources than this is more than the few focal areas a sparse estimate of one
+#: condition's evoked response is read as (the sample dataset's auditory and visual
+#: responses: 2-4 areas; the demo's simulation: 2 per condition, estimated with 2-6).
+MANY_SOURCES = 10
+#: Explained variance below this in every channel type means most of the data is left
+#: unexplained (the demo's correct 2-6 sources explain 73-91 % of the MEG).
+LITTLE_EXPLAINED = 0.5
+
 
 def explained_variance(evoked, residual) -> dict:
     """Share of the data's energy the estimate explains, per channel type.
@@ -23,6 +31,22 @@ def explained_variance(evoked, residual) -> dict:
         res = residual.copy().pick(ch_type, exclude="bads").data
         out[ch_type] = float(1.0 - np.sum(res**2) / np.sum(data**2))
     return out
+
+
+def poor_fit_warning(n_sources, explained) -> str | None:
+    """The warning shown when many sources explain little of the data, else None.
+
+    Many means more than :data:`MANY_SOURCES`; little, below :data:`LITTLE_EXPLAINED` in
+    the best explained channel type (``explained``: :func:`explained_variance`).
+    """
+    if n_sources <= MANY_SOURCES or not explained or max(explained.values()) >= LITTLE_EXPLAINED:
+        return None
+    best = max(explained, key=explained.get)
+    return (f"{n_sources} sources explain at most {100 * explained[best]:.0f} % of the data ({best}): "
+            f"more than {MANY_SOURCES} sources explaining less than {100 * LITTLE_EXPLAINED:.0f} % is not a "
+            "clean sparse fit. The sources may fit noise or split a distributed activity: check the "
+            "noise covariance and the response's SNR, raise tfmxne.alpha (or use alpha: noise) and "
+            "compare with the dense estimate.")
 
 
 def localisation_errors(sources: pd.DataFrame, truth: pd.DataFrame, condition: str) -> pd.DataFrame:

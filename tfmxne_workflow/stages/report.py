@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import figures, merge, metrics
-from .solve import convergence_text, no_source_text
+from . import dense, figures, merge, metrics
+from .solve import DEBIAS_TOLERABLE, alpha_text, convergence_text, debias_text, no_source_text
 from .sources import source_positions_mri
 
 
@@ -31,7 +31,6 @@ def stability_text(record) -> str:
 
 def _summary_html(cond, ev) -> str:
     record, sources = cond["record"], cond["sources"]
-    alpha = record["alpha"]
     text = html.escape(convergence_text(record, (record.get("params") or {}).get("maxit")))
     verdict = (
         f"<b>{text}</b>" if record["converged"]
@@ -39,25 +38,30 @@ def _summary_html(cond, ev) -> str:
     )
     found = (
         f"{len(sources)} active source(s) ({sources['n_vertices'].sum()} vertices)" if len(sources)
-        else f"<b>{html.escape(no_source_text(alpha))}</b> (lower tfmxne.alpha to find weaker sources)"
+        else f"<b>{html.escape(no_source_text(record))}</b> (lower tfmxne.alpha to find weaker sources)"
     )
+    if debias_text(record):
+        style = " style='color:#b00'" if record["debias_error"] > DEBIAS_TOLERABLE else ""
+        verdict += f"; <b{style}>{html.escape(debias_text(record))}</b>"
     ev_txt = ", ".join(f"{k}: {100 * v:.1f} %" for k, v in ev.items())
     note = f"<p><i>{html.escape(cond['record']['weights_note'])}</i></p>" if cond["record"].get("weights_note") else ""
     if record.get("sure"):
         sure = record["sure"]
-        note += (f"<p>alpha = {alpha:.3g} % of alpha_max selected by SURE (minimal Stein unbiased "
+        note += (f"<p>This alpha was selected by SURE (minimal Stein unbiased "
                  f"risk estimate over {len(sure['alphas'])} alphas, l1_ratio {sure['l1_ratio']:g}).</p>")
     if record.get("noise_alpha"):
         draws = np.asarray(record["noise_alpha"])
         params = record.get("params") or {}
-        note += (f"<p>alpha = {alpha:.3g} % of alpha_max set by the noise: noise_margin "
+        note += (f"<p>This alpha was set by the noise: noise_margin "
                  f"{params.get('noise_margin'):g} x the 95th percentile of alpha_max over "
                  f"{len(draws)} draws of the noise alone ({draws.min():.3g}-{draws.max():.3g} % "
                  f"of the data's), floor {params.get('noise_floor'):g} %.</p>")
     if record.get("resampling"):
         note += f"<p>{html.escape(stability_text(record))}</p>"
+    warning = (f"<p style='color:#b00;border:2px solid #b00;padding:6px'><b>Warning:</b> "
+               f"{html.escape(cond['fit_warning'])}</p>" if cond["fit_warning"] else "")
     return (
-        f"<p>{found}. Solver: {verdict}.</p>"
+        f"{warning}<p>{found}. Solver: {verdict}.</p><p>Regularisation: {html.escape(alpha_text(record))}.</p>"
         f"<p>Explained variance (1 - |residual|²/|data|², crop window): {ev_txt}.</p>{note}"
     )
 
@@ -102,7 +106,8 @@ class _FigureWriter:
         self.report.add_image(fname, title=title, section=section)
 
 
-def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectra=None):
+def build_report(title, conditions, forward, noise_cov, figures_dir, dense_settings, max_tf_maps=50,
+                 spectra=None):
     """Assemble the report of one recording.
 
     Parameters
@@ -110,15 +115,19 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectr
     title : str
         Report title.
     conditions : list of dict
-        One per condition with keys ``trial_type``, ``label``, ``evoked`` and
-        ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
-        the solve window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
+        One per condition with keys ``trial_type``, ``label``, ``average`` (the whole
+        epoch's Evoked), ``evoked`` and ``residual`` (cropped Evoked), ``signed`` (the sources' signed time courses on
+        the solve window), ``dense`` (the dense estimate, crop window), ``sources`` (DataFrame of ``*_sources.tsv``), ``record`` (convergence record)
         and ``truth`` (DataFrame or None).
     forward : mne.Forward
         Forward model (source-space geometry for the glass-brain views).
+    noise_cov : mne.Covariance
+        The noise covariance, shown with each average whitened by it.
     figures_dir : str | Path
         Existing folder that receives every figure as ``<condition>_<kind>.png``
         (for ``snakemake --report``); the report embeds them.
+    dense_settings : dict
+        ``method`` and ``snr`` of the dense estimates (:meth:`~tfmxne_workflow.plan.settings.Settings.dense`).
     max_tf_maps : int
         Number of strongest sources that get a time-frequency map (pages of 12).
     spectra : dict | None
@@ -133,21 +142,41 @@ def build_report(title, conditions, forward, figures_dir, max_tf_maps=50, spectr
     figs = _FigureWriter(report, figures_dir)
     for cond in conditions:
         cond["explained_variance"] = metrics.explained_variance(cond["evoked"], cond["residual"])
+        cond["fit_warning"] = metrics.poor_fit_warning(len(cond["sources"]), cond["explained_variance"])
         cond["errors"] = (metrics.localisation_errors(cond["sources"], cond["truth"], cond["trial_type"])
                           if cond["truth"] is not None else None)
     report.add_html(
         "<p>One row per condition: active sources found, whether the solver reached its "
-        "duality-gap tolerance, the share of the data explained per channel type and, with "
-        "a ground truth, the largest distance from a true source to the nearest estimate.</p>"
+        "duality-gap tolerance, the share of the data explained per channel type, a warning when "
+        f"more than {metrics.MANY_SOURCES} sources explain less than {100 * metrics.LITTLE_EXPLAINED:.0f} % "
+        "of the data and, with a ground truth, the largest distance from a true source to the "
+        "nearest estimate.</p>"
         + _table_html(pd.DataFrame([_overview_row(c) for c in conditions])),
         title="Overview", section="Overview",
     )
     positions = source_positions_mri(forward)
     spectra = spectra or {"fmin": 3.0, "fmax": 45.0}
     for cond in conditions:
-        _add_condition(report, figs, cond, positions, max_tf_maps, spectra)
+        _add_condition(report, figs, cond, positions, max_tf_maps, spectra, dense_settings)
+    _add_noise(report, figs, conditions, noise_cov)
     report.add_html(_settings_html(conditions), title="Settings used", section="Configuration")
     return report
+
+
+def _add_noise(report, figs, conditions, noise_cov):
+    """The noise covariance (mne.Report's view) and each condition's average whitened by it."""
+    report.add_html(
+        "<p>The solver whitens the data with this noise covariance and assumes that it describes "
+        "the noise. Whitened, an average is in units of the noise's standard deviation: in the "
+        "baseline its traces should stay within ±1.96 and its global field power near 1; much "
+        "larger values there mean the covariance underestimates the noise (too many sources "
+        "follow), much smaller that it overestimates it.</p>",
+        title="Noise covariance and whitened averages", section="Noise")
+    report.add_covariance(noise_cov, info=conditions[0]["average"].info, title="Noise covariance")
+    for cond in conditions:
+        title = f"{cond['trial_type']}: average (whole epoch) whitened with the noise covariance"
+        figs.add(cond["average"].plot_white(noise_cov, show=False, verbose="error"), f"{cond['label']}_whitened",
+                 title, "Noise")
 
 
 def _settings_html(conditions) -> str:
@@ -164,7 +193,8 @@ def _settings_html(conditions) -> str:
         settings = {
             "preprocessing": {"highpass_hz": float(info["highpass"]), "lowpass_hz": float(info["lowpass"]),
                               "nave": int(cond["evoked"].nave)},
-            "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {})},
+            "tfmxne": {"solve_window_s": record.get("solve_window"), **(record.get("params") or {}),
+                       "alpha_used_percent_of_alpha_max": record["alpha"], "alpha_max": record["alpha_max"]},
             "dspm": {"weights": record.get("weights"), "weights_min_used": record.get("weights_min_used")},
             "crop": {"tmin": float(cond["evoked"].times[0]), "tmax": float(cond["evoked"].times[-1])},
         }
@@ -175,15 +205,37 @@ def _settings_html(conditions) -> str:
 
 def _overview_row(cond) -> dict:
     row = {"condition": cond["trial_type"], "n_active": len(cond["sources"]),
+           "alpha (% of alpha_max)": cond["record"]["alpha"],
+           "alpha (absolute)": cond["record"]["alpha"] * cond["record"]["alpha_max"] / 100,
            "converged": cond["record"]["converged"], "final_gap": cond["record"]["final_gap"],
-           **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()}}
+           "debias_converged": cond["record"].get("debias_converged"),
+           "debias_error": cond["record"].get("debias_error"),
+           **{f"explained_var_{k}": v for k, v in cond["explained_variance"].items()},
+           "warning": "many sources, little explained" if cond["fit_warning"] else ""}
     if cond["errors"] is not None:
         row["max_error_mm"] = cond["errors"]["error_mm"].max() if len(cond["errors"]) else None
     return row
 
 
-def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
-    """The section of one condition: summary, butterflies, sources, where, when, TF, convergence."""
+def _dense_html(stc, positions, sources, settings) -> str:
+    """Where and when the dense estimate peaks, and how far from the nearest sparse source."""
+    hemi, vertex, time, value = dense.peak(stc)
+    xyz = positions[("lh", "rh").index(hemi)][vertex] * 1e3
+    near = ""
+    if len(sources):
+        dist = np.linalg.norm(sources[["x_mm", "y_mm", "z_mm"]].to_numpy(float) - xyz, axis=1)
+        near = f", {dist.min():.0f} mm from the nearest sparse source"
+    method = settings["method"]
+    return (f"<p>Dense estimate ({method}, SNR {settings['snr']:g}: lambda2 = 1/SNR², the sparse "
+            f"solver's loose and depth; files <code>*_proc-crop_desc-*_{method.lower()}-{{lh,rh}}.stc</code>): "
+            f"peak {value:.3g} ({html.escape(dense.UNITS[method])}) at {hemi}:{vertex}, ({xyz[0]:.0f}, "
+            f"{xyz[1]:.0f}, {xyz[2]:.0f}) mm, {time:.3f} s{near}. A dense estimate spreads every source "
+            "over its neighbourhood; where it and the sparse one agree, the sparse sources are not "
+            "an artefact of the penalty.</p>")
+
+
+def _add_condition(report, figs, cond, positions, max_tf_maps, spectra, dense_settings):
+    """The section of one condition: summary, butterflies, sources, where, when, TF, convergence, dense."""
     name, label = cond["trial_type"], cond["label"]
     evoked, residual, sources = cond["evoked"], cond["residual"], cond["sources"]
     section = f"Condition: {name}"
@@ -193,6 +245,8 @@ def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
         report.add_html(_table_html(_sources_shown(sources)),
                         title=f"{name}: active sources (MRI surface RAS, mm; all columns in *_sources.tsv)",
                         section=section)
+    report.add_html(_dense_html(cond["dense"], positions, sources, dense_settings),
+                    title=f"{name}: dense estimate ({dense_settings['method']})", section=section)
     truth = None
     if cond["errors"] is not None:
         report.add_html(_table_html(cond["errors"]), title=f"{name}: localisation error vs. ground truth",
@@ -211,6 +265,9 @@ def _add_condition(report, figs, cond, positions, max_tf_maps, spectra):
             f"{name}: active sources (signed, along each vertex's principal orientation, summed per source)"),
          "time courses"),
         ("convergence", figures.convergence(cond["record"], f"{name}: solver convergence"), "convergence"),
+        ("dense", figures.dense_peak(cond["dense"], positions, sources, dense.UNITS[dense_settings["method"]],
+                                     f"{name}: dense estimate ({dense_settings['method']}) at its peak"),
+         f"dense estimate ({dense_settings['method']})"),
         *([("sure", figures.sure_curve(cond["record"]["sure"], f"{name}: choice of alpha by SURE"),
             "SURE path")] if cond["record"].get("sure") else []),
     ):

@@ -115,7 +115,9 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         the estimate's prediction; ``record``, a dict:
         Convergence record: ``checks`` (list of ``{objective, gap, full}`` per
         duality-gap evaluation; ``full`` is False for checks on the active set only),
-        ``final_gap``, ``tol`` (absolute), ``converged``, ``n_iter``, ``alpha_max``,
+        ``final_gap``, ``tol`` (absolute), ``converged``, ``debias_converged`` (None without
+        debiasing or active source), ``debias_error`` (0 when it converged, else the largest
+        relative distance of its weights from converged ones), ``n_iter``, ``alpha_max``,
         ``n_active``, ``alpha`` (the alpha used, in percent of alpha_max) and ``sure``
         (None, or for ``alpha='sure'`` the path: ``alphas``, ``sure``, ``dof``,
         ``n_active`` per alpha and the selected ``alpha``), ``threads`` (the solver's threads:
@@ -141,6 +143,8 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         "final_gap": float(info["gap"]),
         "tol": float(info["tol"]),
         "converged": bool(info["converged"]),
+        "debias_converged": None if info["debias_error"] is None else info["debias_error"] == 0,
+        "debias_error": info["debias_error"],
         "n_iter": int(info["n_iter"]),
         "alpha_max": float(info["alpha_max"]),
         "n_active": int(sum(len(v) for v in stc.vertices)),
@@ -159,8 +163,10 @@ def solve_tfmxne(evoked, forward, noise_cov, weights=None, weights_min=0.0, resa
         record["final_gap"] = None
     if not record["converged"]:
         logger.warning("TF-MxNE %s", convergence_text(record, params.get("maxit")))
+    if record["debias_converged"] is False:
+        logger.warning("TF-MxNE: %s", debias_text(record))
     if record["n_active"] == 0:
-        logger.warning("TF-MxNE: %s", no_source_text(record["alpha"]))
+        logger.warning("TF-MxNE: %s", no_source_text(record))
     resamples = stability.resamples_record(info["stability"], evoked.times)
     record["n_candidates"] = len(resamples["stability"])
     return Solution(stc, _signed(stc, info["time_courses"]), residual, record, resamples)
@@ -195,9 +201,42 @@ def convergence_text(record, maxit=None) -> str:
             "may be inaccurate (raise tfmxne.maxit, the passes per outer iteration, or tfmxne.tol)")
 
 
-def no_source_text(alpha) -> str:
+#: Amplitude error of a debiasing stopped at its cap that needs no action (5 %).
+DEBIAS_TOLERABLE = 0.05
+
+
+def debias_text(record) -> str | None:
+    """What the log and the report say when the debiasing stopped at its cap, else None."""
+    if record.get("debias_converged") is not False:
+        return None
+    error = 100 * record["debias_error"]
+    text = ("the debiasing (the rescaling of the active sources' amplitudes against the penalty's "
+            "shrinkage, tfmxne.debias) stopped at its cap of iterations (tfmxne.debias.MAX_ITER) "
+            f"before converging: its amplitude weights differ by up to {error:.2g} % from converged "
+            "ones, so the amplitudes may be off by that much; locations and time courses are unaffected")
+    if record["debias_error"] <= DEBIAS_TOLERABLE:
+        return f"{text}. Below {100 * DEBIAS_TOLERABLE:g} %: nothing to do."
+    return f"{text}. Read the amplitudes as approximate, or set tfmxne.debias: false to report the penalised ones."
+
+
+def no_source_text(record) -> str:
     """What the log and the report say when the estimate is empty."""
-    return f"no active source at alpha = {alpha:g}"
+    return f"no active source at {alpha_text(record)}"
+
+
+def alpha_text(record) -> str:
+    """The alpha of a solve, relative and absolute, as the log and the report show it.
+
+    ``record['alpha']`` is in percent of ``record['alpha_max']``, the epsilon dual norm
+    ``||Phi G^T M||_eps`` of the whitened data ``M`` (noise standard deviations) and the
+    whitened gain ``G`` weighted by the depth prior and the dSPM weights if any
+    (:func:`tfmxne.norms.alpha_max`): no physical unit, so absolute alphas compare within a
+    recording and condition only.
+    """
+    alpha, alpha_max = record["alpha"], record["alpha_max"]
+    return (f"alpha = {alpha:.3g} % of alpha_max = {alpha * alpha_max / 100:.4g} (alpha_max = "
+            f"{alpha_max:.4g}: the dual norm of the whitened data times the whitened, "
+            "depth-weighted gain, no physical unit)")
 
 
 def effective_weights_min(weights, weights_min, fallback_fraction=0.5):

@@ -34,12 +34,15 @@ rule sources_table:
 
 rule report:
     input:
+        average=job(inputs.per_condition, "_desc-{cond}_ave.fif"),
         evoked=job(inputs.per_condition, "_proc-crop_desc-{cond}_ave.fif"),
         residual=job(inputs.per_condition, "_proc-cropresidual_desc-{cond}_ave.fif"),
         signed=job(inputs.per_condition, "_proc-signed_desc-{cond}_tfmxne-lh.stc"),
+        dense=job(inputs.per_condition, inputs.dense_suffix(PLAN)),
         sources=job(inputs.per_condition, "_desc-{cond}_sources.tsv"),
         convergence=job(inputs.per_condition, "_desc-{cond}_convergence.json"),
         fwd=recording_file("_fwd.fif"),
+        noise_cov=recording_file("_cov.fif"),
         conditions=recording_file("_conditions.tsv"),
         truth=job(inputs.truth),
         provenance=job(inputs.provenance),
@@ -59,6 +62,7 @@ rule report:
         title=lambda wildcards: f"TF-MxNE: sub-{wildcards.subject}{wildcards.ses} task-{PATHS.task}",
         max_tf_maps=SETTINGS["report"]["max_tf_maps"],
         spectra=SETTINGS.spectra(),
+        dense=SETTINGS["dense"],
         code=PLAN.code("report"),
     log:
         PATHS.log("report", RECORDING),
@@ -78,6 +82,8 @@ rule study_summary:
     input:
         sources=inputs.study_files(PLAN, "_desc-{cond}_sources.tsv"),
         convergence=inputs.study_files(PLAN, "_desc-{cond}_convergence.json"),
+        evoked=inputs.study_files(PLAN, "_proc-crop_desc-{cond}_ave.fif"),
+        residual=inputs.study_files(PLAN, "_proc-cropresidual_desc-{cond}_ave.fif"),
         reports=inputs.recording_files(PLAN, "_report.html"),
         conditions=inputs.recording_files(PLAN, "_conditions.tsv"),
         group_report=[PATHS.group_report] if PLAN.group_enabled else [],
