@@ -27,7 +27,8 @@ cleanly rather than exhausting the machine.
 ``--cold N`` measures what a job pays: in each of N fresh processes (numba's cache warm,
 the inputs already read), the first ``tfmxne.tf_mixed_norm`` call on the seed shape
 (``sample/evoked/loose0.2/seed``: tfmxne's imports, the kernels loaded from the cache) and
-the fastest of the next three; prints the medians.
+the fastest of the next three, wall and CPU time (CPU is steadier on a loaded machine); prints
+the medians.
 
 Usage::
 
@@ -178,7 +179,7 @@ def run_suite(shapes, repeats, ref_factor, baseline=None):
     return dict(rows=rows, summary=summary)
 
 
-#: One job's solve (``--cold``): seconds of the first call and the fastest of the next three.
+#: One job's solve (``--cold``): wall and CPU seconds of the first call and the fastest of the next three.
 _COLD_CHILD = """
 import sys, time
 sys.path.insert(0, {benchmarks!r})
@@ -186,10 +187,10 @@ import solver_suite
 evoked, fwd, cov, kw = solver_suite.arguments(solver_suite.SUITE[1])
 times = []
 for _ in range(4):
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     __import__("tfmxne").tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
-    times.append(time.perf_counter() - start)
-print(times[0], min(times[1:]))
+    times.append((time.perf_counter() - start[0], time.process_time() - start[1]))
+print(*times[0], *(min(t[k] for t in times[1:]) for k in (0, 1)))
 """
 
 
@@ -198,9 +199,9 @@ def measure_cold(n):
     code = _COLD_CHILD.format(benchmarks=str(Path(__file__).parent))
     runs = [list(map(float, subprocess.check_output([sys.executable, "-c", code], text=True).split()))
             for _ in range(n)]
-    cold, warm = (float(np.median(col)) for col in zip(*runs))
-    return dict(shape=solver_suite.SUITE[1].name, cold_s=round(cold, 3), warm_s=round(warm, 3),
-                overhead_s=round(cold - warm, 3), runs=runs)
+    cold, cold_cpu, warm, warm_cpu = (round(float(np.median(col)), 3) for col in zip(*runs))
+    return dict(shape=solver_suite.SUITE[1].name, cold_s=cold, warm_s=warm, overhead_s=round(cold - warm, 3),
+                cold_cpu_s=cold_cpu, warm_cpu_s=warm_cpu, overhead_cpu_s=round(cold_cpu - warm_cpu, 3))
 
 
 def _memory_child(which, n_times):
