@@ -1,4 +1,4 @@
-"""A local ``snakemake`` never waits on ``scontrol`` once ``make install``'s hook is in place."""
+"""With ``make install``'s hook a local ``snakemake`` never waits on ``scontrol`` (nor imports pandas for it)."""
 import os
 import subprocess
 import sys
@@ -29,3 +29,7 @@ def test_snakemake_does_not_run_scontrol(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert not called.exists(), f"snakemake {' '.join(args)} ran scontrol"
     assert "--slurm-status-command" in proc.stdout  # the SLURM plugin is still loaded
+    # its efficiency report gets pandas on first use, not at import
+    check = ("import sys; from snakemake_executor_plugin_slurm import efficiency_report as e; "
+             "assert 'pandas' not in sys.modules; assert e.pd.isna(None) and 'pandas' in sys.modules")
+    subprocess.run([python, "-c", check], env=env, check=True)
