@@ -20,7 +20,9 @@ import sys
 _PROBE = "snakemake_executor_plugin_slurm.job_status_query"
 _REPORT = "snakemake_executor_plugin_slurm.efficiency_report"
 PTH_NAME = "tfmxne_slurm_probe.pth"
-PTH_LINE = "import tfmxne_workflow.slurm_probe as p; p.install()\n"
+#: Does nothing where the package is gone (uninstalled, or a checkout without this module).
+PTH_LINE = ('import sys; exec("try:\\n import tfmxne_workflow.slurm_probe as p\\nexcept ImportError:\\n pass\\n'
+            'else:\\n p.install()")\n')
 
 
 def _no_recommendation(min_threshold_seconds=120):
