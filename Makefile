@@ -13,11 +13,16 @@ DEMO_CONFIG := workflow/demo/config.yaml
 
 install: $(STAMP)
 
+# After the packages: the hook that keeps `snakemake` from waiting on `scontrol`
+# (tfmxne_workflow/slurm_probe.py), and the solver's numba kernels compiled into their cache
+# (tfmxne/warmup.py, ~30 s), here once rather than in the first solve job.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -c "import tfmxne_workflow.slurm_probe as p; p.write_pth()"
+	$(BIN)/python -m tfmxne.warmup
 	touch $(STAMP)
 
 # Test extra: mne-bids-pipeline for tests/workflow/test_mbp.py (pinned in requirements-mbp.lock).

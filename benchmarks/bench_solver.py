@@ -24,10 +24,16 @@ on synthetic data with 1000 and 3000 time samples (wsize 64, tstep 4); MNE's
 child runs under an address-space limit (``--mem-limit-gb``) so that it fails
 cleanly rather than exhausting the machine.
 
+``--cold N`` measures what a job pays: in each of N fresh processes (numba's cache warm,
+the inputs already read), the first ``tfmxne.tf_mixed_norm`` call on the seed shape
+(``sample/evoked/loose0.2/seed``: tfmxne's imports, the kernels loaded from the cache) and
+the fastest of the next three, wall and CPU time (CPU is steadier on a loaded machine); prints
+the medians.
+
 Usage::
 
     python benchmarks/bench_solver.py [--suite | --quick | --shapes S [S ...]]
-        [--ref-factor F] [--repeats N] [--baseline DIR] [--json FILE] [--memory]
+        [--ref-factor F] [--repeats N] [--baseline DIR] [--json FILE] [--memory] [--cold N]
 """
 
 import argparse
@@ -148,17 +154,13 @@ def _print_row(row, header=False):
 def _warm_up():
     """Load (or compile) tfmxne's compiled functions; return the seconds it took.
 
-    numba compiles them on the first call after an installation and caches
-    them on disk; every later process loads them on its first solve. That
-    one-off cost per process is printed, and kept out of the rows.
+    numba compiles them once (``make install``: :mod:`tfmxne.warmup`) and caches them on
+    disk; every later process loads them on its first solve. That one-off cost per
+    process is printed, and kept out of the rows.
     """
-    from tfmxne import solve
+    from tfmxne.warmup import compile_kernels
 
-    rng = np.random.default_rng(0)
-    t0 = time.perf_counter()
-    solve(rng.standard_normal((10, 40)), rng.standard_normal((10, 30)), 1.0, 0.1,
-          wsize=16, tstep=4, debias=True)
-    return time.perf_counter() - t0
+    return compile_kernels()
 
 
 def run_suite(shapes, repeats, ref_factor, baseline=None):
@@ -175,6 +177,31 @@ def run_suite(shapes, repeats, ref_factor, baseline=None):
           f"ours has the reference support on {summary['supports_as_reference']} "
           f"of {len(rows)} shapes")
     return dict(rows=rows, summary=summary)
+
+
+#: One job's solve (``--cold``): wall and CPU seconds of the first call and the fastest of the next three.
+_COLD_CHILD = """
+import sys, time
+sys.path.insert(0, {benchmarks!r})
+import solver_suite
+evoked, fwd, cov, kw = solver_suite.arguments(solver_suite.SUITE[1])
+times = []
+for _ in range(4):
+    start = time.perf_counter(), time.process_time()
+    __import__("tfmxne").tf_mixed_norm(evoked, fwd, cov, verbose=False, **kw)
+    times.append((time.perf_counter() - start[0], time.process_time() - start[1]))
+print(*times[0], *(min(t[k] for t in times[1:]) for k in (0, 1)))
+"""
+
+
+def measure_cold(n):
+    """Medians over ``n`` fresh processes of the first (cold) and a warm solve of the seed shape."""
+    code = _COLD_CHILD.format(benchmarks=str(Path(__file__).parent))
+    runs = [list(map(float, subprocess.check_output([sys.executable, "-c", code], text=True).split()))
+            for _ in range(n)]
+    cold, cold_cpu, warm, warm_cpu = (round(float(np.median(col)), 3) for col in zip(*runs))
+    return dict(shape=solver_suite.SUITE[1].name, cold_s=cold, warm_s=warm, overhead_s=round(cold - warm, 3),
+                cold_cpu_s=cold_cpu, warm_cpu_s=warm_cpu, overhead_cpu_s=round(cold_cpu - warm_cpu, 3))
 
 
 def _memory_child(which, n_times):
@@ -248,12 +275,17 @@ def main():
     parser.add_argument("--mem-limit-gb", type=float, default=8.0,
                         help="address-space limit for MNE's memory run")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--cold", type=int, metavar="N",
+                        help="only time a job's first solve of the seed shape, in N fresh processes")
     args = parser.parse_args()
     if args.memory_child:
         _memory_child(args.memory_child[0], int(args.memory_child[1]))
         return
     if args.memory:
         print(json.dumps(measure_memory(args.mem_limit_gb), indent=1))
+        return
+    if args.cold:
+        print(json.dumps(measure_cold(args.cold)))
         return
     if not solver_suite.SAMPLE.is_dir():
         sys.exit(f"sample data not found in {solver_suite.SAMPLE}")

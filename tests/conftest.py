@@ -130,7 +130,8 @@ def snakemake_env(slurm=False, thread_caps=True):
     ``thread_caps=False`` leaves the BLAS/OpenMP thread variables as they are, so that
     each job's threads are the ones its rule gives it (tfmxne_workflow.jobs). Snakemake imports its SLURM executor plugin at start-up, which runs ``scontrol show
     config``; where the SLURM client is installed without a reachable controller (this
-    machine, after ``make test-slurm``) that call waits ~9 s on every invocation. Unless
+    machine, after ``make test-slurm``) that call waits ~9 s on every invocation, unless
+    ``make install``'s hook (tfmxne_workflow.slurm_probe) is in the environment. Unless
     ``slurm`` is True, an ``scontrol`` that fails at once comes first on the PATH.
     """
     path = os.environ["PATH"] if slurm else f"{_no_slurm_bin()}{os.pathsep}{os.environ['PATH']}"

@@ -15,7 +15,6 @@ and ``tol`` is relative to ``||M||_F^2``.
 from numbers import Real
 
 import numpy as np
-from mne.dipole import Dipole
 from mne.minimum_norm.inverse import combine_xyz
 from mne.utils import verbose
 
@@ -213,6 +212,8 @@ def _split_gof(M, X, gain):
 
 
 def _make_dipoles(X, active_set, prepared, tmin, tstep, M, gain_active):
+    from mne.dipole import Dipole  # return_as_dipoles only: a solve job need not import it
+
     times = tmin + tstep * np.arange(X.shape[1])
     n_orient = prepared.n_orient
     gof = _split_gof(M, X, gain_active)

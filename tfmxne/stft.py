@@ -20,7 +20,6 @@ from functools import lru_cache
 from math import ceil
 
 import numpy as np
-from scipy.fft import irfft, rfft
 
 
 def _check_params(wsize, tstep):
@@ -143,6 +142,8 @@ class STFT:
         x = np.asarray(x)
         frames = self._frames(x, dtype)
         if self._dft is None:
+            from scipy.fft import rfft  # long windows only: most solves need no scipy.fft (~0.1 s to import)
+
             coefs = rfft(frames, axis=-1, overwrite_x=True)
             power = coefs.real**2 + coefs.imag**2
         else:
@@ -157,6 +158,8 @@ class STFT:
         """STFT of real signals x (..., n_times) -> (..., n_freqs, n_steps)."""
         frames = self._frames(np.asarray(x, dtype=np.float64))
         if self._dft is None:
+            from scipy.fft import rfft
+
             coefs = rfft(frames, axis=-1, overwrite_x=True)
         else:
             coefs = (frames @ self._dft[0]).view(np.complex128)
@@ -166,6 +169,8 @@ class STFT:
         """Inverse STFT (...,  n_freqs, n_steps) -> real (..., n_times)."""
         Z = np.swapaxes(np.asarray(Z, dtype=np.complex128), -1, -2)
         if self._dft is None:
+            from scipy.fft import irfft
+
             frames = irfft(Z, n=self.wsize, axis=-1)
         else:
             frames = np.ascontiguousarray(Z).view(np.float64) @ self._dft[1]

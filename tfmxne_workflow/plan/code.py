@@ -32,10 +32,11 @@ def _module_file(root: Path, name: str) -> Path | None:
     return None
 
 
-def _imported_names(tree: ast.AST, package: str) -> set[str]:
-    """Absolute names of every module (or module attribute) a parsed file may import."""
+@functools.lru_cache(maxsize=None)
+def _imported_names(fname: Path, package: str) -> frozenset[str]:
+    """Absolute names of every module (or module attribute) ``fname`` may import (parsed once)."""
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(fname.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -47,7 +48,7 @@ def _imported_names(tree: ast.AST, package: str) -> set[str]:
                 module = node.module
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def _package_files(root: Path, name: str) -> set[Path]:
@@ -61,7 +62,7 @@ def _walk(root: Path, fname: Path, package: str) -> frozenset[Path]:
     found, todo = set(), [(fname, package)]
     while todo:
         current, own_package = todo.pop()
-        for name in _imported_names(ast.parse(current.read_text(encoding="utf-8")), own_package):
+        for name in _imported_names(current, own_package):
             parts = name.split(".")
             if parts[0] not in WALKED:
                 continue

@@ -159,8 +159,10 @@ def unknown_keys(config, schema, where="") -> list:
 
 
 #: Optional format checkers of jsonschema that the schema (no ``format`` keyword) never uses:
-#: ``rfc3987_syntax`` builds a parser at import, 2.7 s of every Snakemake start on 2 cores.
-_UNUSED_FORMAT_MODULES = ("rfc3987_syntax",)
+#: ``rfc3987_syntax`` builds a parser at import, 2.7 s of every Snakemake start on 2 cores; the
+#: others (``isoduration`` and ``arrow`` first) add ~0.3 s.
+_UNUSED_FORMAT_MODULES = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
+                          "uri_template", "jsonpointer", "webcolors", "idna", "fqdn")
 
 
 def _validator():

@@ -16,10 +16,12 @@ same positions, so vertex numbers mean the same on both.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:  # the workflow's parse imports this module for its paths: no pandas/scipy
+    import pandas as pd
 
 HEMIS = ("lh", "rh")
 #: Columns added to ``*_sources.tsv``.
@@ -68,6 +70,8 @@ def _unit(rr):
 
 def nearest_on_sphere(subject_sphere, vertices, fsaverage_sphere) -> np.ndarray:
     """fsaverage vertex nearest (on the registered unit spheres) to each subject vertex."""
+    from scipy.spatial import cKDTree
+
     if not len(vertices):
         return np.zeros(0, int)
     _, idx = cKDTree(fsaverage_sphere).query(_unit(subject_sphere[np.asarray(vertices)]))

@@ -14,9 +14,12 @@ trials (:func:`trial_halves`); else the solver draws them from the noise model.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # the workflow's parse imports this module (SOLVER_PARAMS): no pandas
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +115,8 @@ def source_columns(resamples: dict, window) -> pd.DataFrame:
     Peak time and amplitude are taken inside ``window`` (tmin, tmax in s: the reported
     window), as the sources table takes the estimate's.
     """
+    import pandas as pd
+
     times = resamples["times"]
     in_window = (times >= window[0] - 1e-9) & (times <= window[1] + 1e-9)
     rows = []
