@@ -87,8 +87,7 @@ def test_the_solve_stage_resamples_halves_of_the_epochs_when_given(sample_data, 
     """Epochs of the sample response plus noise of the covariance: their halves are the resamples."""
     import mne
 
-    from tfmxne_workflow.plan.config import resolve
-    from tfmxne_workflow.plan.settings import Settings
+    from tfmxne_simulation.localisation import settings_of
     from tfmxne_workflow.stages import solve as solve_stage
     from tfmxne_workflow.stages import stability as stability_stage
 
@@ -100,9 +99,9 @@ def test_the_solve_stage_resamples_halves_of_the_epochs_when_given(sample_data, 
     noise = np.einsum("ij,ejt->eit", v * np.sqrt(np.clip(e, 0, None)), trials)  # of the covariance
     epochs = mne.EpochsArray(evoked.data + noise, evoked.info, tmin=evoked.times[0], verbose="error")
     average = epochs.average()
-    settings = Settings(resolve({"tfmxne": {"alpha": 50.0, "tmin": 0.05, "tmax": 0.2},
-                                 "crop": {"tmin": 0.1, "tmax": 0.15},
-                                 "stability": {"n_resamples": 3}})[0]).solve("meg")
+    settings = settings_of({"tfmxne": {"alpha": 50.0, "tmin": 0.05, "tmax": 0.2},
+                            "crop": {"tmin": 0.1, "tmax": 0.15},
+                            "stability": {"n_resamples": 3}}).solve("meg")
     halves = solve_stage.solve_recording(average, small_forward, cov, settings, epochs=epochs)
     drawn = solve_stage.solve_recording(average, small_forward, cov, settings)
     assert (halves.record["resampling"], drawn.record["resampling"]) == ("trial halves", "noise")
