@@ -363,9 +363,7 @@ def _record(head: Head, seed, truth, nave, rng) -> Recording:
     info = head.info
     times = np.arange(int(round(EPOCH_TMIN * SFREQ)), int(round(EPOCH_TMAX * SFREQ)) + 1) / SFREQ
     signal = _source_signal(head, truth, times)
-    white = rng.standard_normal((nave, info["nchan"], len(times)))
-    for t in range(1, len(times)):  # AR(1) colouring with unit stationary variance
-        white[:, :, t] = NOISE_AR * white[:, :, t - 1] + np.sqrt(1 - NOISE_AR**2) * white[:, :, t]
+    white = _ar1(rng.standard_normal((nave, info["nchan"], len(times))))
     trials = np.einsum("ij,njt->nit", head.noise_factor, white) + signal
     epochs = mne.EpochsArray(trials, info, tmin=times[0], baseline=(None, 0.0), verbose=False)
     cov = mne.compute_covariance(epochs, tmax=0.0, method=COV_METHOD, rank=None, verbose=False)
